@@ -1,0 +1,97 @@
+// The names of everything an environment stack creates, defined once: the stacks name their resources with
+// these, and operator scripts (start-pipeline, watch, build-push-images) find the same resources with them.
+// Pure functions of the configuration, so they work without synthesizing or calling AWS.
+import type { EnvironmentConfig } from '../schema';
+
+export interface PlatformNames {
+  /** S3 bucket for input data, run outputs and model artifacts (bucket names are global: account and region included). */
+  readonly dataBucket: string;
+  readonly trainerRepository: string;
+  readonly scorerRepository: string;
+  readonly trainingPipeline: string;
+  readonly inferencePipeline: string;
+  readonly scheduleGroup: string;
+  readonly trainingSchedule: string;
+  readonly inferenceSchedule: string;
+  readonly scheduleDeadLetterQueue: string;
+  readonly alertTopic: string;
+  readonly alertRule: string;
+  readonly executionRole: string;
+  readonly schedulerRole: string;
+  readonly artifactKeyAlias: string;
+  readonly scheduleKeyAlias: string;
+  readonly alertKeyAlias: string;
+  /** S3 URIs the pipelines read by default and write run outputs under. */
+  readonly trainingInputUri: string;
+  readonly evaluationInputUri: string;
+  readonly inferenceInputUri: string;
+  readonly trainingRunsUri: string;
+  readonly inferenceRunsUri: string;
+}
+
+type NamingConfig = Pick<EnvironmentConfig, 'namePrefix' | 'account' | 'data'>;
+
+export function platformNames(config: NamingConfig): PlatformNames {
+  const prefix = config.namePrefix;
+  const dataBucket = `${prefix}-${config.account.id}-${config.account.region}-data`;
+  const s3 = (keyPrefix: string) => `s3://${dataBucket}/${keyPrefix}`;
+  return {
+    dataBucket,
+    trainerRepository: `${prefix}/trainer`,
+    scorerRepository: `${prefix}/scorer`,
+    trainingPipeline: `${prefix}-training`,
+    inferencePipeline: `${prefix}-inference`,
+    scheduleGroup: prefix,
+    trainingSchedule: `${prefix}-nightly-training`,
+    inferenceSchedule: `${prefix}-nightly-inference`,
+    scheduleDeadLetterQueue: `${prefix}-schedules-dlq`,
+    alertTopic: `${prefix}-pipeline-alerts`,
+    alertRule: `${prefix}-pipeline-failed`,
+    executionRole: `${prefix}-sagemaker-execution`,
+    schedulerRole: `${prefix}-scheduler`,
+    artifactKeyAlias: `alias/${prefix}-artifacts`,
+    scheduleKeyAlias: `alias/${prefix}-schedules`,
+    alertKeyAlias: `alias/${prefix}-alerts`,
+    trainingInputUri: s3(config.data.trainingInputPrefix),
+    evaluationInputUri: s3(config.data.evaluationInputPrefix),
+    inferenceInputUri: s3(config.data.inferenceInputPrefix),
+    // No trailing slash: the pipelines append "/<execution id>/<output>".
+    trainingRunsUri: s3(`${config.data.runOutputPrefix}training`),
+    inferenceRunsUri: s3(`${config.data.runOutputPrefix}inference`),
+  };
+}
+
+export interface PlatformArns {
+  readonly dataBucket: string;
+  readonly trainerRepository: string;
+  readonly scorerRepository: string;
+  readonly trainingPipeline: string;
+  readonly inferencePipeline: string;
+  readonly executionRole: string;
+  readonly schedulerRole: string;
+}
+
+/**
+ * ARNs derived from the names (commercial partition "aws"). IAM policies use these instead of resource
+ * attributes so that policies are exact at synth time; SageMaker lowercases pipeline names in ARNs.
+ */
+export function platformArns(config: NamingConfig): PlatformArns {
+  const names = platformNames(config);
+  const { id, region } = config.account;
+  return {
+    dataBucket: `arn:aws:s3:::${names.dataBucket}`,
+    trainerRepository: `arn:aws:ecr:${region}:${id}:repository/${names.trainerRepository}`,
+    scorerRepository: `arn:aws:ecr:${region}:${id}:repository/${names.scorerRepository}`,
+    trainingPipeline: `arn:aws:sagemaker:${region}:${id}:pipeline/${names.trainingPipeline.toLowerCase()}`,
+    inferencePipeline: `arn:aws:sagemaker:${region}:${id}:pipeline/${names.inferencePipeline.toLowerCase()}`,
+    executionRole: `arn:aws:iam::${id}:role/${names.executionRole}`,
+    schedulerRole: `arn:aws:iam::${id}:role/${names.schedulerRole}`,
+  };
+}
+
+/** The full image reference the pipelines run, e.g. 123456789012.dkr.ecr.eu-central-1.amazonaws.com/mlp-staging/scorer:1.4.0. */
+export function imageUri(config: NamingConfig & Pick<EnvironmentConfig, 'images'>, image: 'trainer' | 'scorer'): string {
+  const names = platformNames(config);
+  const repository = image === 'trainer' ? names.trainerRepository : names.scorerRepository;
+  return `${config.account.id}.dkr.ecr.${config.account.region}.amazonaws.com/${repository}:${config.images[image]}`;
+}
