@@ -1,0 +1,53 @@
+// The edge of every operator CLI: parse, run, print errors with their causes, and exit with the outcome code.
+import { CliSpec, OptionSpec, ParsedOptions, parseCli } from './args';
+import { CliError, ExitCode, describeError } from './errors';
+
+export interface CliIo {
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+export const processIo: CliIo = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+};
+
+/**
+ * Runs one CLI and resolves to its exit code (never throws), so that tests can call it directly and the
+ * script's entry only has to set process.exitCode.
+ */
+export async function runCli<O extends Record<string, OptionSpec>>(
+  spec: CliSpec<O>,
+  argv: readonly string[],
+  action: (options: ParsedOptions<O>, io: CliIo) => Promise<ExitCode>,
+  io: CliIo = processIo,
+): Promise<ExitCode> {
+  try {
+    const parsed = parseCli(spec, argv);
+    if (parsed.help) {
+      io.out(parsed.usage);
+      return ExitCode.ok;
+    }
+    return await action(parsed.options, io);
+  } catch (error) {
+    io.err(describeError(error));
+    if (error instanceof CliError) {
+      if (error.retryable) io.err('(retrying may help: the failure looks transient)');
+      return error.exitCode;
+    }
+    return ExitCode.failed;
+  }
+}
+
+/** For a script's `if (require.main === module)` block. */
+export function exitWith(code: Promise<ExitCode>): void {
+  code.then(
+    (value) => {
+      process.exitCode = value;
+    },
+    (error: unknown) => {
+      process.stderr.write(`${describeError(error)}\n`);
+      process.exitCode = ExitCode.failed;
+    },
+  );
+}

@@ -1,0 +1,107 @@
+// topic:read — read the prediction topic and validate every message against the contract; prints each
+// message (--print) and a summary; exits non-zero when any message is invalid.
+import { z } from 'zod';
+import { CliSpec, OptionSpec, durationFlag, positiveIntFlag, validateOptions } from '../cli/args';
+import { loadEnvironmentForCli } from '../cli/environment';
+import { CliError, ExitCode, UsageError } from '../cli/errors';
+import { CliIo, exitWith, runCli } from '../cli/main';
+import { defaultSchemaPath } from './contract';
+import { ReadAndValidateOptions, ReadMessage, ReadSummary, TopicReadError, readAndValidate } from './read-and-validate';
+
+export const readSpec = {
+  command: 'npm run topic:read --',
+  summary: 'Read the prediction topic and validate each message (value, key, headers) against the contract docs/prediction-message.schema.json.',
+  options: {
+    env: { type: 'string', short: 'e', valueName: 'ENV', description: 'Take brokers, topic and TLS from this environment\'s config.' },
+    brokers: { type: 'string', short: 'b', valueName: 'HOST:PORT,…', description: 'Brokers (overrides the environment\'s).' },
+    topic: { type: 'string', short: 't', valueName: 'TOPIC', description: 'Topic (overrides the environment\'s prediction topic).' },
+    isolation: { type: 'string', valueName: 'LEVEL', description: 'read_committed (default: aborted runs stay invisible, as for consumers) or read_uncommitted.' },
+    'from-beginning': { type: 'boolean', description: 'Start at the earliest offset instead of only new messages.' },
+    max: { type: 'string', short: 'n', valueName: 'N', description: 'Stop after N messages.' },
+    timeout: { type: 'string', valueName: 'DURATION', description: 'Stop once no message arrived for this long (default 10s).' },
+    print: { type: 'boolean', short: 'p', description: 'Print every message with its verdict (default: only invalid ones and the summary).' },
+    json: { type: 'boolean', description: 'Print the summary as one JSON object.' },
+    schema: { type: 'string', valueName: 'FILE', description: `Schema file (default ${defaultSchemaPath}).` },
+  },
+  examples: [
+    'npm run topic:read -- --brokers 127.0.0.1:9092 --topic local.predictions --from-beginning',
+    'npm run topic:read -- --env staging --max 100 --print',
+  ],
+  notes: ['Exit codes: 0 every message read is valid, 1 some message is invalid or reading failed, 2 bad usage.'],
+} satisfies CliSpec<Record<string, OptionSpec>>;
+
+const readSchema = z.object({
+  env: z.string().optional(),
+  brokers: z.string().regex(/^[A-Za-z0-9.-]+:\d+(,[A-Za-z0-9.-]+:\d+)*$/, 'expected host:port[,host:port…]').optional(),
+  topic: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'expected a Kafka topic name').optional(),
+  isolation: z.enum(['read_committed', 'read_uncommitted'], { error: 'expected read_committed or read_uncommitted' }).default('read_committed'),
+  'from-beginning': z.boolean().default(false),
+  max: positiveIntFlag.optional(),
+  timeout: durationFlag.default(10_000),
+  print: z.boolean().default(false),
+  json: z.boolean().default(false),
+  schema: z.string().default(defaultSchemaPath),
+});
+
+type Connection = Pick<ReadAndValidateOptions, 'brokers' | 'topic' | 'ssl'>;
+
+function connectionFrom(options: z.infer<typeof readSchema>): Connection {
+  const config = options.env ? loadEnvironmentForCli(options.env) : undefined;
+  const brokers = options.brokers?.split(',') ?? config?.kafka.brokers;
+  const topic = options.topic ?? config?.kafka.topic;
+  if (!brokers || !topic) throw new UsageError('Give --env, or both --brokers and --topic.');
+  if (config && !options.brokers && config.kafka.auth.type !== 'none') {
+    // Reading an authenticated cluster needs the consumer's own credentials, which this debugging tool does not hold.
+    throw new UsageError(`--env ${options.env}: its cluster uses ${config.kafka.auth.type} authentication, which topic:read does not support; pass --brokers of a listener you can reach without authentication.`);
+  }
+  return { brokers, topic, ...(config?.kafka.tls && !options.brokers ? { ssl: true } : {}) };
+}
+
+export function formatMessage(message: ReadMessage): string {
+  const head = `p${message.partition}@${message.offset} key=${message.key ?? '(none)'} model=${message.verdict.modelVersion}`;
+  return message.verdict.valid ? `valid    ${head} ${JSON.stringify(message.verdict.value)}` : `INVALID  ${head}\n${message.verdict.problems.map((problem) => `           ${problem}`).join('\n')}`;
+}
+
+export function formatSummary(summary: ReadSummary): string[] {
+  const lines = [
+    `Read ${summary.read} message(s) from ${summary.topic} (${summary.isolation}) in ${(summary.elapsedMs / 1000).toFixed(1)}s, stopped ${summary.stoppedBecause === 'max' ? 'at --max' : 'after --timeout without new messages'}: ${summary.valid} valid, ${summary.invalid} invalid.`,
+  ];
+  for (const [version, counts] of Object.entries(summary.byModelVersion).sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }))) {
+    lines.push(`  model version ${version}: ${counts.valid} valid, ${counts.invalid} invalid`);
+  }
+  return lines;
+}
+
+export function readCommand(argv: readonly string[], io?: CliIo): Promise<ExitCode> {
+  return runCli(
+    readSpec,
+    argv,
+    async (raw, out) => {
+      const options = validateOptions(readSchema, raw);
+      const connection = connectionFrom(options);
+      let summary: ReadSummary;
+      try {
+        summary = await readAndValidate({
+          ...connection,
+          isolation: options.isolation,
+          fromBeginning: options['from-beginning'],
+          idleTimeoutMs: options.timeout,
+          schemaPath: options.schema,
+          ...(options.max === undefined ? {} : { max: options.max }),
+          onMessage: (message) => {
+            if (options.print || !message.verdict.valid) (message.verdict.valid ? out.out : out.err)(formatMessage(message));
+          },
+        });
+      } catch (error) {
+        if (error instanceof TopicReadError) throw new CliError(error.message, { cause: error.cause, retryable: error.retryable });
+        throw error;
+      }
+      if (options.json) out.out(JSON.stringify(summary));
+      else for (const line of formatSummary(summary)) out.out(line);
+      return summary.invalid > 0 ? ExitCode.failed : ExitCode.ok;
+    },
+    io,
+  );
+}
+
+if (require.main === module) exitWith(readCommand(process.argv.slice(2)));
