@@ -1,0 +1,15 @@
+"""Progress logs go to stdout (SageMaker and the local runner collect it); one format for every entrypoint."""
+
+import logging
+import sys
+
+
+def configure_logging() -> None:
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s [%(name)s] %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO)
+    # MLflow and urllib3 are chatty at INFO; their warnings still show.
+    for noisy in ("mlflow", "urllib3", "alembic", "botocore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -1,0 +1,1 @@
+"""The scikit-learn pipeline, its metrics, and its ONNX export."""

@@ -1,0 +1,1 @@
+"""The container entrypoints: train, evaluate, register, generate-data."""
