@@ -1,0 +1,102 @@
+import { z } from 'zod';
+
+/** SageMaker processing conventions: the Score step mounts input and output here. */
+export const SAGEMAKER_DEFAULTS = {
+  inputPath: '/opt/ml/processing/input/data',
+  outputPath: '/opt/ml/processing/output',
+  resourceConfigPath: '/opt/ml/config/resourceconfig.json',
+} as const;
+
+export type MlflowAuth =
+  | { kind: 'none' }
+  | { kind: 'bearer'; token: string }
+  | { kind: 'basic'; username: string; password: string }
+  | { kind: 'sigv4'; region: string; trackingServerArn?: string };
+
+export type KafkaAuth =
+  | { kind: 'none' }
+  | { kind: 'scram-sha-256' | 'scram-sha-512'; secretArn: string }
+  | { kind: 'msk-iam'; region: string };
+
+export type ModelRef = { name: string; alias: string } | { name: string; version: string };
+
+export interface KafkaConfig {
+  brokers: string[];
+  topic: string;
+  dlqTopic: string;
+  clientId: string;
+  tls: boolean;
+  auth: KafkaAuth;
+  /** undefined = transactions off (idempotent only); see docs/prediction-contract.md. */
+  transactionalId: string | undefined;
+  transactionTimeoutMs: number;
+  compression: 'gzip' | 'none';
+  createTopics: boolean;
+  /** Messages per produce call; one call is in flight while the next chunk is scored. */
+  chunkSize: number;
+  retries: number;
+}
+
+export interface ScorerConfig {
+  inputPath: string;
+  outputPath: string;
+  mlflow: { trackingUri: string; auth: MlflowAuth; timeoutMs: number; retries: number };
+  model: ModelRef;
+  modelCacheDir: string;
+  kafka: KafkaConfig;
+  runId: string;
+  runDate: string;
+  shardId: string;
+  maxRejectedRatio: number;
+  batchSize: number;
+  progressEveryRows: number;
+  aws: { region: string | undefined; endpointUrl: string | undefined };
+}
+
+const nonEmpty = (fix: string) => z.string({ error: `is required: ${fix}` }).trim().min(1, { error: `is empty: ${fix}` });
+const bool = z.enum(['true', 'false'], { error: 'must be "true" or "false"' }).transform((v) => v === 'true');
+const positiveInt = z.coerce.number({ error: 'must be a number' }).int({ error: 'must be a whole number' }).positive({ error: 'must be > 0' });
+
+/** The raw variables (env names; CLI flags are mapped onto them), before cross-field rules. */
+export const rawConfigSchema = z.object({
+  INPUT_PATH: z.string().min(1).default(SAGEMAKER_DEFAULTS.inputPath),
+  OUTPUT_PATH: z.string().min(1).default(SAGEMAKER_DEFAULTS.outputPath),
+  MODEL_CACHE_DIR: z.string().min(1).optional(),
+  MLFLOW_TRACKING_URI: nonEmpty('set it to the http(s) URL of the MLflow server or the SageMaker tracking server ARN'),
+  MLFLOW_AUTH: z.enum(['none', 'bearer', 'basic', 'sigv4'], { error: 'must be one of none, bearer, basic, sigv4' }).optional(),
+  MLFLOW_TRACKING_TOKEN: z.string().optional(),
+  MLFLOW_TRACKING_USERNAME: z.string().optional(),
+  MLFLOW_TRACKING_PASSWORD: z.string().optional(),
+  MLFLOW_TIMEOUT_MS: positiveInt.default(30_000),
+  MLFLOW_RETRIES: z.coerce.number().int().min(0).default(3),
+  MODEL_NAME: nonEmpty('set it to the registered model name in MLflow'),
+  MODEL_ALIAS: z.string().trim().min(1).optional(),
+  MODEL_VERSION: z.string().regex(/^\d+$/, { error: 'must be a version number such as 3' }).optional(),
+  KAFKA_BROKERS: nonEmpty('set it to comma-separated host:port pairs'),
+  KAFKA_TOPIC: nonEmpty('set it to the prediction topic'),
+  KAFKA_DLQ_TOPIC: nonEmpty('set it to the dead-letter topic'),
+  KAFKA_CLIENT_ID: z.string().min(1).default('ml-platform-scorer'),
+  KAFKA_TLS: bool.default(false),
+  KAFKA_AUTH: z.enum(['none', 'scram-sha-256', 'scram-sha-512', 'msk-iam'], {
+    error: 'must be one of none, scram-sha-256, scram-sha-512, msk-iam',
+  }).default('none'),
+  KAFKA_SASL_SECRET_ARN: z.string().optional(),
+  KAFKA_TRANSACTIONS: bool.default(true),
+  KAFKA_TRANSACTIONAL_ID: z.string().min(1).optional(),
+  // The broker caps this with transaction.max.timeout.ms (default 15 minutes); a run must finish within it.
+  KAFKA_TRANSACTION_TIMEOUT_MS: positiveInt.default(900_000),
+  KAFKA_COMPRESSION: z.enum(['gzip', 'none'], { error: 'must be gzip or none' }).default('gzip'),
+  KAFKA_CREATE_TOPICS: bool.default(false),
+  KAFKA_CHUNK_SIZE: positiveInt.default(5000),
+  KAFKA_RETRIES: z.coerce.number().int().min(0).default(5),
+  RUN_ID: z.string().min(1).optional(),
+  RUN_DATE: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'must be a date like 2026-01-31' }).optional(),
+  SHARD_ID: z.string().regex(/^[A-Za-z0-9._-]+$/, { error: 'must be letters, digits, ".", "_" or "-"' }).optional(),
+  MAX_REJECTED_RATIO: z.coerce.number({ error: 'must be a number' }).min(0, { error: 'must be >= 0' }).max(1, { error: 'must be <= 1' }).default(0.01),
+  SCORE_BATCH_SIZE: positiveInt.default(1000),
+  PROGRESS_EVERY_ROWS: positiveInt.default(100_000),
+  AWS_REGION: z.string().min(1).optional(),
+  AWS_ENDPOINT_URL: z.string().url({ error: 'must be a URL' }).optional(),
+});
+
+export type RawConfig = z.infer<typeof rawConfigSchema>;

@@ -1,0 +1,47 @@
+/**
+ * Every error the scorer raises on purpose says what failed and whether trying again can help,
+ * so main can pick an exit code and operators know whether a rerun is worth it.
+ */
+export class ScorerError extends Error {
+  readonly retryable: boolean;
+  readonly code: string;
+
+  constructor(code: string, message: string, options: { retryable: boolean; cause?: unknown }) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.retryable = options.retryable;
+  }
+}
+
+export class ConfigError extends ScorerError {
+  constructor(message: string, cause?: unknown) {
+    super('CONFIG_INVALID', message, { retryable: false, cause });
+  }
+}
+
+export class InputError extends ScorerError {
+  readonly source: string;
+  constructor(source: string, message: string, cause?: unknown) {
+    super('INPUT_UNREADABLE', `${source}: ${message}`, { retryable: false, cause });
+    this.source = source;
+  }
+}
+
+export class ModelError extends ScorerError {
+  constructor(message: string, cause?: unknown) {
+    super('MODEL_INVALID', message, { retryable: false, cause });
+  }
+}
+
+export class PublishError extends ScorerError {
+  constructor(message: string, options: { retryable: boolean; cause?: unknown }) {
+    super('PUBLISH_FAILED', message, options);
+  }
+}
+
+export function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause instanceof Error ? ` (cause: ${describeError(error.cause)})` : '';
+  return `${error.message}${cause}`;
+}

@@ -1,0 +1,40 @@
+import { parse } from 'csv-parse';
+import { InputError } from '../errors';
+import { InputFile, InputRow, ROWS_PER_BATCH, RowBatch } from './types';
+
+/**
+ * Streams a CSV file with a header row. A row with the wrong number of fields is rejected on its own (with its
+ * row number) rather than failing the file; a syntax error the parser cannot recover from (an unclosed quote) fails the file.
+ */
+export async function* readCsv(file: InputFile): AsyncGenerator<RowBatch> {
+  const parser = (await file.openStream()).pipe(
+    parse({ relax_column_count: true, skip_empty_lines: true, bom: true, trim: false }),
+  );
+  let header: string[] | undefined;
+  let rows: InputRow[] = [];
+  let row = 0;
+  try {
+    for await (const record of parser as AsyncIterable<string[]>) {
+      if (!header) {
+        header = record.map((name) => name.trim());
+        continue;
+      }
+      row++;
+      if (record.length !== header.length) {
+        rows.push({ row, error: `ragged CSV row: ${record.length} fields, header has ${header.length}` });
+      } else {
+        const values: Record<string, unknown> = {};
+        for (let i = 0; i < header.length; i++) values[header[i]] = record[i];
+        rows.push({ row, values });
+      }
+      if (rows.length >= ROWS_PER_BATCH) {
+        yield { source: file.uri, rows };
+        rows = [];
+      }
+    }
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    throw new InputError(file.uri, `CSV could not be parsed after data row ${row}: ${(error as Error).message}`, error);
+  }
+  if (rows.length > 0) yield { source: file.uri, rows };
+}

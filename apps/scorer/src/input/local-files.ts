@@ -1,0 +1,60 @@
+import { createReadStream } from 'node:fs';
+import { open, readdir, stat } from 'node:fs/promises';
+import * as path from 'node:path';
+import { InputError } from '../errors';
+import { InputFile, RangeReader, formatOf } from './types';
+
+/** Every .csv/.jsonl/.parquet file under `root` (recursively, sorted so shards and reruns read in the same order). */
+export async function listLocalFiles(root: string): Promise<{ files: InputFile[]; ignored: string[] }> {
+  let info;
+  try {
+    info = await stat(root);
+  } catch (error) {
+    throw new InputError(root, 'input path does not exist or is not readable', error);
+  }
+  const paths = info.isDirectory() ? await walk(root) : [root];
+  const files: InputFile[] = [];
+  const ignored: string[] = [];
+  for (const file of paths.sort()) {
+    const format = formatOf(file);
+    if (!format) {
+      ignored.push(file);
+      continue;
+    }
+    const size = (await stat(file)).size;
+    files.push({
+      uri: file,
+      format,
+      size,
+      openStream: async () => createReadStream(file),
+      openRanges: async () => fileRanges(file, size),
+    });
+  }
+  return { files, ignored };
+}
+
+async function walk(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await walk(full)));
+    else if (entry.isFile() && !entry.name.startsWith('.')) out.push(full);
+  }
+  return out;
+}
+
+function fileRanges(file: string, size: number): RangeReader {
+  return {
+    byteLength: size,
+    async slice(start, end = size) {
+      const handle = await open(file, 'r');
+      try {
+        const buffer = Buffer.alloc(Math.max(0, end - start));
+        await handle.read(buffer, 0, buffer.length, start);
+        return buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.length) as ArrayBuffer;
+      } finally {
+        await handle.close();
+      }
+    },
+  };
+}

@@ -1,0 +1,38 @@
+import { parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
+import { compressors } from 'hyparquet-compressors';
+import { InputError } from '../errors';
+import { InputFile, ROWS_PER_BATCH, RowBatch } from './types';
+
+/**
+ * Reads a Parquet file one row group at a time (memory is bounded by the largest row group, not the file),
+ * and only the columns the model needs.
+ */
+export async function* readParquet(file: InputFile, wantedColumns: string[]): AsyncGenerator<RowBatch> {
+  const buffer = await file.openRanges();
+  let metadata;
+  try {
+    metadata = await parquetMetadataAsync(buffer);
+  } catch (error) {
+    throw new InputError(file.uri, `not a readable Parquet file (truncated or corrupt?): ${(error as Error).message}`, error);
+  }
+  const present = new Set(metadata.schema.slice(1).map((element) => element.name));
+  const columns = wantedColumns.filter((name) => present.has(name));
+  let rowStart = 0;
+  for (const group of metadata.row_groups) {
+    const rowEnd = rowStart + Number(group.num_rows);
+    let objects;
+    try {
+      objects = await parquetReadObjects({ file: buffer, metadata, columns, rowStart, rowEnd, rowFormat: 'object', compressors });
+    } catch (error) {
+      throw new InputError(file.uri, `row group at rows ${rowStart + 1}-${rowEnd} could not be decoded: ${(error as Error).message}`, error);
+    }
+    for (let offset = 0; offset < objects.length; offset += ROWS_PER_BATCH) {
+      const slice = objects.slice(offset, offset + ROWS_PER_BATCH);
+      yield {
+        source: file.uri,
+        rows: slice.map((values, i) => ({ row: rowStart + offset + i + 1, values })),
+      };
+    }
+    rowStart = rowEnd;
+  }
+}

@@ -1,0 +1,23 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import { readCsv } from './csv';
+import { readJsonl } from './jsonl';
+import { listLocalFiles } from './local-files';
+import { readParquet } from './parquet';
+import { listS3Files } from './s3-files';
+import { InputFile, RowBatch } from './types';
+
+export async function listInputFiles(inputPath: string, s3: () => S3Client): Promise<{ files: InputFile[]; ignored: string[] }> {
+  return inputPath.startsWith('s3://') ? listS3Files(s3(), inputPath) : listLocalFiles(inputPath);
+}
+
+/** Rows of one file in batches; `columns` lets columnar formats skip what the model does not read. */
+export function readFile(file: InputFile, columns: string[]): AsyncGenerator<RowBatch> {
+  switch (file.format) {
+    case 'csv':
+      return readCsv(file);
+    case 'jsonl':
+      return readJsonl(file);
+    case 'parquet':
+      return readParquet(file, columns);
+  }
+}

@@ -1,0 +1,65 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { readFileSync } from 'node:fs';
+import { SAGEMAKER_DEFAULTS, ScorerConfig, loadConfig } from './config';
+import { ScorerError, describeError } from './errors';
+import { jsonLogger } from './log';
+import { MlflowClient } from './mlflow/client';
+import { KafkaPublisher } from './publish/kafka-publisher';
+import { saslOptions } from './publish/kafka-auth';
+import { executeRun } from './run/execute-run';
+
+/** Exit codes: 0 success, 1 run failed (manifest written), 2 invalid configuration (nothing attempted). */
+export const EXIT = { ok: 0, runFailed: 1, badConfig: 2 } as const;
+
+function currentHost(): string | undefined {
+  try {
+    return (JSON.parse(readFileSync(SAGEMAKER_DEFAULTS.resourceConfigPath, 'utf8')) as { current_host?: string }).current_host;
+  } catch {
+    return undefined; // not on SageMaker: the shard id defaults to "0"
+  }
+}
+
+export async function main(argv: string[], env: Record<string, string | undefined>): Promise<number> {
+  const log = jsonLogger();
+  let config: ScorerConfig;
+  try {
+    config = loadConfig({ env, argv, currentHost: currentHost() });
+  } catch (error) {
+    log.error('config_invalid', { error: describeError(error) });
+    return EXIT.badConfig;
+  }
+  const aws = { region: config.aws.region, endpoint: config.aws.endpointUrl };
+  let s3: S3Client | undefined;
+  const getS3 = () => (s3 ??= new S3Client({ ...aws, forcePathStyle: config.aws.endpointUrl !== undefined }));
+  const mlflow = new MlflowClient({
+    trackingUri: config.mlflow.trackingUri,
+    auth: config.mlflow.auth,
+    timeoutMs: config.mlflow.timeoutMs,
+    retries: config.mlflow.retries,
+    s3: getS3(),
+  });
+  const manifest = await executeRun({
+    config,
+    log,
+    mlflow,
+    s3: getS3,
+    publisher: async () =>
+      new KafkaPublisher({ config: config.kafka, log, sasl: await saslOptions(config.kafka.auth, () => new SecretsManagerClient(aws)) }),
+  });
+  s3?.destroy();
+  return manifest.status === 'succeeded' ? EXIT.ok : EXIT.runFailed;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2), process.env).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      const retryable = error instanceof ScorerError ? error.retryable : false;
+      process.stdout.write(`${JSON.stringify({ ts: new Date().toISOString(), level: 'error', event: 'crashed', retryable, error: describeError(error) })}\n`);
+      process.exitCode = EXIT.runFailed;
+    },
+  );
+}

@@ -1,0 +1,2 @@
+export * from './manifest';
+export { RejectedRowsFile } from './rejected-rows';

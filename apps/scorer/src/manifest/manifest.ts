@@ -1,0 +1,39 @@
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+
+export interface FileAccount {
+  source: string;
+  rowsRead: number;
+  rowsRejected: number;
+  /** Set when the file could not be read to the end; its rows read so far are still counted. */
+  error?: string;
+}
+
+export interface RunManifest {
+  status: 'succeeded' | 'failed';
+  runId: string;
+  runDate: string;
+  shardId: string;
+  model: { name: string; version: string | null; alias: string | null; mlflowRunId: string | null };
+  input: { path: string; files: FileAccount[]; ignoredFiles: string[] };
+  kafka: { topic: string; deadLetterTopic: string; transactionalId: string | null };
+  /** read = scored + rejected always; published is what consumers can see (0 when a transactional run fails). */
+  counts: { read: number; scored: number; rejected: number; published: number; deadLettered: number };
+  rejectedRatio: number;
+  maxRejectedRatio: number;
+  timings: { startedAt: string; finishedAt: string; resolveModelMs: number; processMs: number; totalMs: number };
+  throughputRowsPerSecond: number;
+  error?: { code: string; message: string; retryable: boolean };
+}
+
+export const MANIFEST_FILE = 'manifest.json';
+export const REJECTED_ROWS_FILE = 'rejected-rows.jsonl';
+
+/** Written to a temp name and renamed, so a reader never sees half a manifest. */
+export async function writeManifest(outputDir: string, manifest: RunManifest): Promise<string> {
+  await mkdir(outputDir, { recursive: true });
+  const target = path.join(outputDir, MANIFEST_FILE);
+  await writeFile(`${target}.tmp`, `${JSON.stringify(manifest, null, 2)}\n`);
+  await rename(`${target}.tmp`, target);
+  return target;
+}

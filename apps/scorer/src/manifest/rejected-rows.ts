@@ -1,0 +1,31 @@
+import { createWriteStream, WriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { once } from 'node:events';
+import * as path from 'node:path';
+import type { DeadLetterMessage } from '../contract/message';
+import { REJECTED_ROWS_FILE } from './manifest';
+
+/** The run's rejected rows as JSON lines (same shape as the dead-letter messages), streamed with backpressure. */
+export class RejectedRowsFile {
+  private constructor(
+    private readonly stream: WriteStream,
+    readonly path: string,
+  ) {}
+
+  static async open(outputDir: string): Promise<RejectedRowsFile> {
+    await mkdir(outputDir, { recursive: true });
+    const file = path.join(outputDir, REJECTED_ROWS_FILE);
+    const stream = createWriteStream(file, { flags: 'w' });
+    await once(stream, 'open');
+    return new RejectedRowsFile(stream, file);
+  }
+
+  async write(rows: DeadLetterMessage[]): Promise<void> {
+    if (rows.length === 0) return;
+    if (!this.stream.write(rows.map((r) => JSON.stringify(r)).join('\n') + '\n')) await once(this.stream, 'drain');
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve, reject) => this.stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
+  }
+}

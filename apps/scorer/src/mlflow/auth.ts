@@ -1,0 +1,65 @@
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
+import { SignatureV4 } from '@smithy/signature-v4';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import type { MlflowAuth } from '../config/schema';
+
+export interface OutgoingRequest {
+  method: string;
+  url: URL;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+/** Adds authentication to a request just before it is sent (SigV4 signs the final URL, headers and body). */
+export type RequestAuthenticator = (request: OutgoingRequest) => Promise<Record<string, string>>;
+
+export const SAGEMAKER_MLFLOW_SERVICE = 'sagemaker-mlflow';
+export const TRACKING_SERVER_ARN_HEADER = 'x-mlflow-sm-tracking-server-arn';
+
+export function authenticator(
+  auth: MlflowAuth,
+  credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider = fromNodeProviderChain(),
+): RequestAuthenticator {
+  switch (auth.kind) {
+    case 'none':
+      return async (request) => request.headers;
+    case 'bearer':
+      return async (request) => ({ ...request.headers, authorization: `Bearer ${auth.token}` });
+    case 'basic': {
+      const encoded = Buffer.from(`${auth.username}:${auth.password}`).toString('base64');
+      return async (request) => ({ ...request.headers, authorization: `Basic ${encoded}` });
+    }
+    case 'sigv4': {
+      const signer = new SignatureV4({ service: SAGEMAKER_MLFLOW_SERVICE, region: auth.region, credentials, sha256: Sha256 });
+      return async (request) => {
+        const headers: Record<string, string> = { ...request.headers, host: request.url.host };
+        if (auth.trackingServerArn) headers[TRACKING_SERVER_ARN_HEADER] = auth.trackingServerArn;
+        const query: Record<string, string | string[]> = {};
+        for (const [key, value] of request.url.searchParams) {
+          const previous = query[key];
+          query[key] = previous === undefined ? value : ([] as string[]).concat(previous, value);
+        }
+        const signed = await signer.sign({
+          method: request.method,
+          protocol: request.url.protocol,
+          hostname: request.url.hostname,
+          port: request.url.port ? Number(request.url.port) : undefined,
+          path: request.url.pathname,
+          query,
+          headers,
+          body: request.body,
+        });
+        return signed.headers as Record<string, string>;
+      };
+    }
+  }
+}
+
+/** SageMaker managed MLflow is reached at a regional endpoint; the ARN travels in a header. */
+export function trackingBaseUrl(trackingUri: string, auth: MlflowAuth): string {
+  if (auth.kind === 'sigv4' && auth.trackingServerArn === trackingUri) {
+    return `https://${auth.region}.experiments.sagemaker.aws`;
+  }
+  return trackingUri.replace(/\/+$/, '');
+}

@@ -1,0 +1,4 @@
+export type { OutgoingMessage, PredictionPublisher, PublishStats } from './publisher';
+export { KafkaPublisher } from './kafka-publisher';
+export type { KafkaPublisherOptions } from './kafka-publisher';
+export { saslOptions, scramSecret } from './kafka-auth';
