@@ -1,0 +1,88 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadEnvironment, readImageTagsOverride } from '../../environments';
+import { buildPushCommand } from '../../scripts/images/build-push';
+import { planAsShell, planBuildPush, shellQuote } from '../../scripts/images/plan';
+import { recordImageTags, readImageTags } from '../../scripts/images/tag-file';
+import { buildPushInput } from '../../scripts/images/targets';
+import { ExitCode } from '../../scripts/cli/errors';
+import { captureIo } from './support';
+
+describe('the build and push plan', () => {
+  const staging = loadEnvironment('staging');
+  const registry = `${staging.account.id}.dkr.ecr.${staging.account.region}.amazonaws.com`;
+
+  it('logs in to the environment\'s registry, builds both images for linux/amd64, then pushes them, with the exact commands', () => {
+    const lines = planAsShell(planBuildPush(buildPushInput(staging, 'abc1234', 'abc1234', 'linux/amd64')));
+    expect(lines).toEqual([
+      `aws ecr get-login-password --region ${staging.account.region} | docker login --username AWS --password-stdin ${registry}`,
+      `docker build --platform linux/amd64 --file containers/trainer/Dockerfile --tag ${registry}/mlp-staging/trainer:abc1234 --label org.opencontainers.image.revision=abc1234 .`,
+      `docker build --platform linux/amd64 --file containers/scorer/Dockerfile --tag ${registry}/mlp-staging/scorer:abc1234 --label org.opencontainers.image.revision=abc1234 .`,
+      `docker push ${registry}/mlp-staging/trainer:abc1234`,
+      `docker push ${registry}/mlp-staging/scorer:abc1234`,
+    ]);
+  });
+
+  it('pushes to the repositories the stacks deploy (prod differs from staging)', () => {
+    const prod = loadEnvironment('prod');
+    const pushes = planBuildPush(buildPushInput(prod, 't1', 't1', 'linux/amd64')).filter((c) => c.argv[1] === 'push');
+    expect(pushes.map((c) => c.argv[2])).toEqual([
+      `${prod.account.id}.dkr.ecr.${prod.account.region}.amazonaws.com/mlp-prod/trainer:t1`,
+      `${prod.account.id}.dkr.ecr.${prod.account.region}.amazonaws.com/mlp-prod/scorer:t1`,
+    ]);
+  });
+
+  it('refuses a tag Docker would reject', () => {
+    expect(() => planBuildPush(buildPushInput(staging, 'bad tag', 'x', 'linux/amd64'))).toThrow('Image tag "bad tag" is not a valid Docker tag');
+  });
+
+  it('quotes shell arguments that need it', () => {
+    expect(shellQuote(['echo', 'a b', "it's", 'plain-1.0'])).toBe(`echo 'a b' 'it'\\''s' plain-1.0`);
+  });
+
+  it('--dry-run prints the commands and the tag file change and writes nothing', async () => {
+    const io = captureIo();
+    const code = await buildPushCommand(['--env', 'staging', '--dry-run', '--tag', 'feedbee'], io);
+    expect(code).toBe(ExitCode.ok);
+    const text = io.stdout.join('\n');
+    expect(text).toContain(`docker push ${registry}/mlp-staging/scorer:feedbee`);
+    expect(text).toContain('# then write environments/image-tags/staging.json: {"trainer":"feedbee","scorer":"feedbee"}');
+    const recorded = await readImageTags(path.resolve('environments/image-tags/staging.json'));
+    expect(recorded?.trainer).not.toBe('feedbee');
+  });
+
+  it('refuses an unknown environment as a usage error naming the known ones', async () => {
+    const io = captureIo();
+    await expect(buildPushCommand(['--env', 'qa', '--dry-run'], io)).resolves.toBe(ExitCode.usage);
+    expect(io.stderr.join('\n')).toMatch(/no such environment — known: .*prod.*staging/);
+  });
+
+  it('refuses "latest": the repositories are immutable', async () => {
+    const io = captureIo();
+    await expect(buildPushCommand(['--env', 'staging', '--dry-run', '--tag', 'latest'], io)).resolves.toBe(ExitCode.usage);
+  });
+});
+
+describe('recording the pushed tag for the environment config', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'image-tags-'));
+
+  it('writes {"trainer","scorer"} in a file the environment loader accepts', async () => {
+    const file = path.join(dir, 'image-tags', 'staging.json');
+    await recordImageTags(file, { trainer: 'abc1234', scorer: 'abc1234' });
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ trainer: 'abc1234', scorer: 'abc1234' });
+    expect(readImageTagsOverride(file, 'environments/image-tags/staging.json')?.tags).toEqual({ trainer: 'abc1234', scorer: 'abc1234' });
+  });
+
+  it('keeps the other image\'s tag when only one is recorded', async () => {
+    const file = path.join(dir, 'partial.json');
+    writeFileSync(file, JSON.stringify({ trainer: 'old', scorer: 'old' }));
+    await expect(recordImageTags(file, { scorer: 'new' })).resolves.toEqual({ trainer: 'old', scorer: 'new' });
+  });
+
+  it('refuses to build on a file that is not a tag record, naming the file', async () => {
+    const file = path.join(dir, 'broken.json');
+    writeFileSync(file, JSON.stringify({ trainer: 1 }));
+    await expect(recordImageTags(file, { scorer: 'x' })).rejects.toThrow(`${file} does not hold {"trainer": "<tag>", "scorer": "<tag>"}`);
+  });
+});
