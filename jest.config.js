@@ -1,9 +1,17 @@
 // Two projects: unit tests need nothing running; integration tests (*.int.test.ts) get the real local
 // services (Kafka, MLflow, moto) from the global setup, or reuse ones already exported in the environment.
 const tsJest = ['ts-jest', { isolatedModules: true, tsconfig: 'tsconfig.json' }];
+// Some runtime dependencies ship ES modules only (hyparquet and its decompressors). Node 20 loads them with
+// require(esm), but jest's module loader does not, so jest transpiles just those packages to CommonJS.
+const esmOnly = ['hyparquet', 'hyparquet-compressors', 'hysnappy'];
+const esmToCjs = ['ts-jest', { isolatedModules: true, tsconfig: { allowJs: true, module: 'commonjs', target: 'ES2022' } }];
 const common = {
   testEnvironment: 'node',
-  transform: { '^.+\\.tsx?$': tsJest },
+  transform: {
+    '^.+\\.tsx?$': tsJest,
+    [`/node_modules/(${esmOnly.join('|')})/.+\\.js$`]: esmToCjs,
+  },
+  transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
   moduleFileExtensions: ['ts', 'js', 'json'],
 };
 module.exports = {

@@ -49,6 +49,7 @@ export async function executeRun(deps: RunDependencies): Promise<RunManifest> {
 
   log.info('run_started', { runId: config.runId, runDate: config.runDate, shardId: config.shardId, input: config.inputPath, model: config.model });
   try {
+    rejectedRows = await RejectedRowsFile.open(config.outputPath);
     model = await resolveModel(deps.mlflow, config.model, config.modelCacheDir, log);
     resolveModelMs = now().getTime() - started.getTime();
     const onnx = await OnnxModel.load(model.onnxPath, model.featureSchema);
@@ -60,12 +61,11 @@ export async function executeRun(deps: RunDependencies): Promise<RunManifest> {
     processStarted = now().getTime();
     publisher = await deps.publisher();
     await publisher.start();
-    rejectedRows = await RejectedRowsFile.open(config.outputPath);
     const active = new BatchScorer({
       schema: model.featureSchema,
       model: onnx,
       publisher,
-      rejectedRows,
+      rejectedRows: rejectedRows,
       run: { modelName: model.name, modelVersion: model.version, runId: config.runId, runDate: config.runDate, shardId: config.shardId },
       topic: config.kafka.topic,
       deadLetterTopic: config.kafka.dlqTopic,

@@ -1,0 +1,75 @@
+import { loadConfig } from '../../apps/scorer/src/config';
+import { ConfigError } from '../../apps/scorer/src/errors';
+
+const required = {
+  MLFLOW_TRACKING_URI: 'http://127.0.0.1:5000',
+  MODEL_NAME: 'churn',
+  KAFKA_BROKERS: '127.0.0.1:9092, 127.0.0.1:9093',
+  KAFKA_TOPIC: 'staging.predictions',
+  KAFKA_DLQ_TOPIC: 'staging.predictions.dlq',
+};
+
+const load = (env: Record<string, string> = {}, argv: string[] = []) => loadConfig({ env: { ...required, ...env }, argv, now: new Date('2026-03-04T05:06:07Z') });
+
+describe('scorer configuration', () => {
+  it('defaults to the SageMaker processing paths, the champion alias and transactions', () => {
+    const config = load();
+    expect(config.inputPath).toBe('/opt/ml/processing/input/data');
+    expect(config.outputPath).toBe('/opt/ml/processing/output');
+    expect(config.model).toEqual({ name: 'churn', alias: 'champion' });
+    expect(config.kafka.brokers).toEqual(['127.0.0.1:9092', '127.0.0.1:9093']);
+    expect(config.kafka.transactionalId).toBe('ml-platform-scorer.staging.predictions.0');
+    expect(config.runDate).toBe('2026-03-04');
+    expect(config.maxRejectedRatio).toBe(0.01);
+  });
+
+  it('lets CLI flags override environment variables', () => {
+    const config = load({ INPUT_PATH: '/env/in' }, ['--input-path', '/flag/in', '--model-version=7', '--max-rejected-ratio', '0.2']);
+    expect(config.inputPath).toBe('/flag/in');
+    expect(config.model).toEqual({ name: 'churn', version: '7' });
+    expect(config.maxRejectedRatio).toBe(0.2);
+  });
+
+  it('names every missing required field together with its flag', () => {
+    expect(() => loadConfig({ env: {}, argv: [] })).toThrow(ConfigError);
+    try {
+      loadConfig({ env: {}, argv: [] });
+    } catch (error) {
+      const message = (error as Error).message;
+      for (const field of ['MLFLOW_TRACKING_URI', 'MODEL_NAME', 'KAFKA_BROKERS', 'KAFKA_TOPIC', 'KAFKA_DLQ_TOPIC']) expect(message).toContain(field);
+      expect(message).toContain('--kafka-topic');
+    }
+  });
+
+  it('rejects an unknown flag and says which flags exist', () => {
+    expect(() => load({}, ['--kafka-topik', 'x'])).toThrow(/unknown flag "--kafka-topik".*--kafka-topic/);
+  });
+
+  it('rejects setting both an alias and a version', () => {
+    expect(() => load({ MODEL_ALIAS: 'champion', MODEL_VERSION: '3' })).toThrow(/MODEL_ALIAS and MODEL_VERSION/);
+  });
+
+  it('uses SigV4 with the region from a SageMaker tracking server ARN', () => {
+    const arn = 'arn:aws:sagemaker:eu-west-1:123456789012:mlflow-tracking-server/main';
+    expect(load({ MLFLOW_TRACKING_URI: arn }).mlflow.auth).toEqual({ kind: 'sigv4', region: 'eu-west-1', trackingServerArn: arn });
+  });
+
+  it('requires the credentials an auth mode needs', () => {
+    expect(() => load({ MLFLOW_AUTH: 'bearer' })).toThrow(/MLFLOW_TRACKING_TOKEN/);
+    expect(() => load({ MLFLOW_AUTH: 'basic', MLFLOW_TRACKING_USERNAME: 'u' })).toThrow(/MLFLOW_TRACKING_PASSWORD/);
+    expect(() => load({ KAFKA_AUTH: 'scram-sha-512' })).toThrow(/KAFKA_SASL_SECRET_ARN/);
+    expect(() => load({ KAFKA_AUTH: 'msk-iam' })).toThrow(/AWS_REGION/);
+    expect(load({ KAFKA_AUTH: 'scram-sha-256', KAFKA_SASL_SECRET_ARN: 'arn:secret' }).kafka.auth).toEqual({ kind: 'scram-sha-256', secretArn: 'arn:secret' });
+  });
+
+  it('derives a stable transactional id per shard from the SageMaker host, and none when transactions are off', () => {
+    expect(loadConfig({ env: required, argv: [], currentHost: 'algo-2' }).kafka.transactionalId).toBe('ml-platform-scorer.staging.predictions.algo-2');
+    expect(load({ KAFKA_TRANSACTIONS: 'false' }).kafka.transactionalId).toBeUndefined();
+  });
+
+  it('explains a malformed value', () => {
+    expect(() => load({ MAX_REJECTED_RATIO: '2' })).toThrow(/MAX_REJECTED_RATIO .*<= 1/);
+    expect(() => load({ KAFKA_TLS: 'yes' })).toThrow(/KAFKA_TLS .*"true" or "false"/);
+    expect(() => load({ MLFLOW_TRACKING_URI: 'mlflow.internal' })).toThrow(/neither an http\(s\) URL nor/);
+  });
+});

@@ -1,0 +1,15 @@
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+
+export const REPO_ROOT = path.resolve(__dirname, '../../..');
+
+/** Validates prediction messages against the published JSON Schema (docs/prediction-message.schema.json). */
+export function predictionValidator(): (message: unknown) => string[] {
+  const schema = JSON.parse(readFileSync(path.join(REPO_ROOT, 'docs/prediction-message.schema.json'), 'utf8'));
+  const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
+  addFormats(ajv);
+  const validate = ajv.compile(schema);
+  return (message) => (validate(message) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`));
+}
