@@ -249,6 +249,8 @@ export const environmentSchema = z
       });
     }
     const sameRegion = (arn: string, path: (string | number)[]) => {
+      // An invalid region is already reported on account.region; comparing against it would only add noise.
+      if (!region.safeParse(config.account.region).success) return;
       if (arn.split(':')[3] !== config.account.region) {
         ctx.addIssue({ code: 'custom', path, input: arn, message: `must be in the environment's region ${config.account.region}` });
       }

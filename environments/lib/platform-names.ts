@@ -69,6 +69,7 @@ export interface PlatformArns {
   readonly inferencePipeline: string;
   readonly executionRole: string;
   readonly schedulerRole: string;
+  readonly scheduleDeadLetterQueue: string;
 }
 
 /**
@@ -86,6 +87,7 @@ export function platformArns(config: NamingConfig): PlatformArns {
     inferencePipeline: `arn:aws:sagemaker:${region}:${id}:pipeline/${names.inferencePipeline.toLowerCase()}`,
     executionRole: `arn:aws:iam::${id}:role/${names.executionRole}`,
     schedulerRole: `arn:aws:iam::${id}:role/${names.schedulerRole}`,
+    scheduleDeadLetterQueue: `arn:aws:sqs:${region}:${id}:${names.scheduleDeadLetterQueue}`,
   };
 }
 

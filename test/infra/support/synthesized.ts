@@ -1,0 +1,95 @@
+// Synthesizes an environment's stack once per test file and gives typed access to the parsed Terraform JSON:
+// resources by type, parsed IAM policies, parsed pipeline definitions.
+import { Testing } from 'cdktf';
+import { loadEnvironment, parseEnvironment, type EnvironmentConfig, type EnvironmentInput } from '../../../environments';
+import { MlPlatformStack } from '../../../stacks/ml-platform-stack';
+
+export type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any -- parsed Terraform JSON
+
+export interface Synthesized {
+  readonly config: EnvironmentConfig;
+  readonly stack: MlPlatformStack;
+  /** Testing.synth output, for Testing.toHaveResourceWithProperties. */
+  readonly raw: string;
+  readonly json: Json;
+}
+
+const cache = new Map<string, Synthesized>();
+
+export function synthConfig(config: EnvironmentConfig): Synthesized {
+  const stack = new MlPlatformStack(Testing.app(), { config });
+  const raw = Testing.synth(stack);
+  return { config, stack, raw, json: JSON.parse(raw) };
+}
+
+/** The stack of environments/<name>.ts, synthesized at most once per test file. */
+export function synthEnvironment(name: string): Synthesized {
+  let synthesized = cache.get(name);
+  if (!synthesized) {
+    synthesized = synthConfig(loadEnvironment(name));
+    cache.set(name, synthesized);
+  }
+  return synthesized;
+}
+
+/** A copy of an environment file's raw export, to derive variants that differ in one aspect. */
+export function rawEnvironment(name: string): EnvironmentInput {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const raw = (require(`../../../environments/${name}`) as { default: EnvironmentInput }).default;
+  return structuredClone(raw);
+}
+
+export function variant(name: string, change: (raw: Json) => void): EnvironmentConfig {
+  const raw = rawEnvironment(name);
+  change(raw);
+  return parseEnvironment({ name, source: `environments/${name}.ts`, raw });
+}
+
+export function resourcesOf(synth: Synthesized, type: string): Record<string, Json> {
+  return synth.json.resource[type] ?? {};
+}
+
+/** The single resource of a type whose properties match, failing loudly when there is none or several. */
+export function resource(synth: Synthesized, type: string, match: (resource: Json) => boolean = () => true): Json {
+  const found = Object.values(resourcesOf(synth, type)).filter(match);
+  if (found.length !== 1) throw new Error(`expected one ${type} matching, found ${found.length}`);
+  return found[0];
+}
+
+/** Terraform address of a resource, e.g. "${aws_iam_role.roles_execution-role_E8F4C7C8.arn}". */
+export function reference(synth: Synthesized, type: string, match: (resource: Json) => boolean, attribute: string): string {
+  const entries = Object.entries(resourcesOf(synth, type)).filter(([, value]) => match(value));
+  if (entries.length !== 1) throw new Error(`expected one ${type} matching, found ${entries.length}`);
+  return `\${${type}.${entries[0]![0]}.${attribute}}`;
+}
+
+export interface Statement {
+  Sid: string;
+  Effect: 'Allow' | 'Deny';
+  Principal?: Json;
+  Action: string[];
+  Resource?: string | string[];
+  Condition?: Json;
+}
+
+/** Every inline policy of a role (by role resource name), parsed, keyed by policy name. */
+export function rolePolicies(synth: Synthesized, roleName: string): Record<string, Statement[]> {
+  const roleRef = reference(synth, 'aws_iam_role', (role) => role.name === roleName, 'id');
+  const policies: Record<string, Statement[]> = {};
+  for (const policy of Object.values(resourcesOf(synth, 'aws_iam_role_policy'))) {
+    if (policy.role === roleRef) policies[policy.name] = JSON.parse(policy.policy).Statement;
+  }
+  return policies;
+}
+
+export function statement(statements: Statement[], sid: string): Statement {
+  const found = statements.find((candidate) => candidate.Sid === sid);
+  if (!found) throw new Error(`no statement ${sid} in ${statements.map((s) => s.Sid).join(', ')}`);
+  return found;
+}
+
+export function pipelineDefinition(synth: Synthesized, pipelineName: string): Json {
+  return JSON.parse(resource(synth, 'aws_sagemaker_pipeline', (p) => p.pipeline_name === pipelineName).pipeline_definition);
+}
+
+export const asArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
