@@ -1,0 +1,46 @@
+// The AWS API emulator (moto in server mode): S3, IAM, SageMaker, Scheduler, SQS, SNS, KMS, Secrets Manager.
+import { LOOPBACK } from './ports';
+import { venvBin } from './paths';
+import type { ServiceContext, ServiceSpec } from './service-spec';
+
+export const AWS_REGION = 'us-east-1';
+export const AWS_TEST_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' } as const;
+
+const url = (ctx: ServiceContext) => `http://${LOOPBACK}:${ctx.ports[0]}`;
+
+/**
+ * S3 ListBuckets, answered by moto's S3 backend: proves the emulator routes real API calls, not just that a
+ * port is open. moto routes by the credential scope and does not check signatures.
+ */
+export async function answersS3ListBuckets(endpointUrl: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${endpointUrl}/`, {
+      headers: {
+        Authorization: `AWS4-HMAC-SHA256 Credential=${AWS_TEST_CREDENTIALS.accessKeyId}/20240101/${AWS_REGION}/s3/aws4_request, SignedHeaders=host, Signature=0`,
+      },
+      signal: AbortSignal.timeout(2_000),
+    });
+    return res.ok && (await res.text()).includes('ListAllMyBucketsResult');
+  } catch {
+    return false;
+  }
+}
+
+export const awsService: ServiceSpec = {
+  name: 'aws',
+  extraPorts: 0,
+  startTimeoutMs: 60_000,
+  stopGraceMs: 5_000,
+  async prepare() {
+    // moto keeps its state in memory; nothing to prepare.
+  },
+  command(ctx) {
+    return {
+      cmd: venvBin('moto_server', ctx.venvDir),
+      args: ['-H', LOOPBACK, '-p', String(ctx.ports[0])],
+      env: { ...process.env, PYTHONUNBUFFERED: '1', AWS_DEFAULT_REGION: AWS_REGION },
+    };
+  },
+  isHealthy: (ctx) => answersS3ListBuckets(url(ctx)),
+  endpoints: (ctx) => ({ aws: { endpointUrl: url(ctx), region: AWS_REGION } }),
+};

@@ -1,0 +1,159 @@
+// Public API of the local services (Kafka broker, MLflow server, AWS API emulator): start any subset on free or
+// configured loopback ports, wait until each answers real requests, hand out endpoints and env vars, stop cleanly.
+import fs from 'node:fs';
+import { awsService } from './aws';
+import { register, unregister } from './cleanup';
+import { endpointsToEnv } from './env';
+import { LocalServicesError } from './errors';
+import { assertInstalled } from './install';
+import { kafkaService } from './kafka';
+import { mlflowService } from './mlflow';
+import { defaultBaseDir, defaultVenvDir } from './paths';
+import { choosePort, findFreePort, isPortFree } from './ports';
+import { killGroupNow, signalGroup, startWatchdog } from './processes';
+import { cleanStaleRuns, createRunFolder, readRunRecord, writeRunRecord } from './run-registry';
+import { createHandle, startHandle, stopHandle, type ServiceHandle } from './runner';
+import type { ServiceSpec } from './service-spec';
+import { ALL_SERVICES, type Endpoints, type ServiceName } from './types';
+
+export type { Endpoints, ServiceName } from './types';
+export { ALL_SERVICES } from './types';
+export { LocalServicesError } from './errors';
+export { ensureInstalled, kafkaClasspath, pythonBin } from './install';
+export { runKafkaTool, kafkaToolCommand, type KafkaToolResult, type KafkaToolOptions } from './kafka-tools';
+export { endpointsToEnv, renderExportLine } from './env';
+
+export interface StartOptions {
+  only?: ServiceName[];
+  /** Installs, data and logs; default <repo>/.local. */
+  baseDir?: string;
+  /** Python virtualenv with mlflow and moto; default <repo>/.venv. */
+  venvDir?: string;
+  ports?: Partial<Record<ServiceName, number>>;
+  log?: (line: string) => void;
+  /** Keep the run folder (data and logs) after stop; by default it is removed. */
+  keep?: boolean;
+}
+
+export interface RunningServices {
+  endpoints: Endpoints;
+  /** Folder with this run's data and logs (<baseDir>/run/<id>). */
+  runDir: string;
+  env(): Record<string, string>;
+  stop(): Promise<void>;
+  stopService(name: ServiceName): Promise<void>;
+  /** (Re)starts a stopped service on the same port(s) and with the same data. */
+  startService(name: ServiceName): Promise<void>;
+}
+
+const SPECS: Record<ServiceName, ServiceSpec> = { kafka: kafkaService, mlflow: mlflowService, aws: awsService };
+
+export function parseServiceNames(list: readonly string[]): ServiceName[] {
+  const unknown = list.filter((n) => !(ALL_SERVICES as readonly string[]).includes(n));
+  if (unknown.length > 0) {
+    throw new LocalServicesError('INVALID_ARGUMENT', `unknown service(s) ${unknown.map((n) => `'${n}'`).join(', ')}; choose from ${ALL_SERVICES.join(', ')}`);
+  }
+  return ALL_SERVICES.filter((n) => list.includes(n));
+}
+
+const defaultLog = (line: string) => process.stderr.write(`[services] ${line}\n`);
+
+export async function startServices(opts: StartOptions = {}): Promise<RunningServices> {
+  const names = parseServiceNames(opts.only ?? ALL_SERVICES);
+  if (names.length === 0) throw new LocalServicesError('INVALID_ARGUMENT', 'no service to start: `only` is empty');
+  const baseDir = opts.baseDir ?? defaultBaseDir;
+  const venvDir = opts.venvDir ?? defaultVenvDir;
+  const log = opts.log ?? defaultLog;
+  const keep = opts.keep ?? false;
+
+  for (const n of names) assertInstalled(n, { baseDir, venvDir });
+  await cleanStaleRuns(baseDir, log);
+
+  // All ports first, so a busy configured port fails before anything is started.
+  const taken = new Set<number>();
+  const ports = {} as Record<ServiceName, number[]>;
+  for (const n of names) {
+    const main = await choosePort(n, opts.ports?.[n], taken);
+    const extra: number[] = [];
+    for (let i = 0; i < SPECS[n].extraPorts; i++) {
+      const p = await findFreePort(taken);
+      taken.add(p);
+      extra.push(p);
+    }
+    ports[n] = [main, ...extra];
+  }
+
+  const run = createRunFolder(baseDir, keep);
+  const watchdog = startWatchdog(process.pid, run.pidDir, `${run.dir}/watchdog.log`);
+  const handles = new Map<ServiceName, ServiceHandle>(names.map((n) => [n, createHandle(SPECS[n], run, ports[n], baseDir, venvDir)]));
+  let stopped = false;
+  let stopping: Promise<void> | undefined;
+
+  // Memoized: the signal handler and the caller may both ask to stop, and both must wait for the same stop.
+  const stopAll = (): Promise<void> => {
+    stopping ??= (async () => {
+      stopped = true;
+      const results = await Promise.allSettled([...handles.values()].map((h) => stopHandle(h, run)));
+      signalGroup(watchdog.pid, 'SIGKILL');
+      unregister(cleanable);
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      if (!keep) fs.rmSync(run.dir, { recursive: true, force: true });
+    })();
+    return stopping;
+  };
+  const cleanable = {
+    stop: stopAll,
+    killNow: () => {
+      for (const h of handles.values()) if (h.process) killGroupNow(h.process.pid);
+      killGroupNow(watchdog.pid);
+    },
+  };
+  register(cleanable);
+
+  const started = Date.now();
+  const results = await Promise.allSettled(names.map((n) => startHandle(handles.get(n) as ServiceHandle, run, log)));
+  const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+  if (failures.length > 0) {
+    // Keep the folder so the logs named in the error can be read; the next start cleans it up.
+    stopped = true;
+    await Promise.allSettled([...handles.values()].map((h) => stopHandle(h, run)));
+    signalGroup(watchdog.pid, 'SIGKILL');
+    unregister(cleanable);
+    writeRunRecord(run.dir, { ...(readRunRecord(run.dir) ?? { ownerPid: process.pid, startedAt: new Date().toISOString() }), keep: false });
+    throw failures[0];
+  }
+
+  const endpoints: Endpoints = Object.assign({}, ...names.map((n) => SPECS[n].endpoints(handles.get(n)!.ctx))) as Endpoints;
+  const env = () => endpointsToEnv(endpoints);
+  writeRunRecord(run.dir, { ownerPid: process.pid, startedAt: new Date(started).toISOString(), keep, endpoints, env: env() });
+  log(`${names.join(', ')} ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+  const handleOf = (name: ServiceName): ServiceHandle => {
+    const h = handles.get(name);
+    if (h === undefined) throw new LocalServicesError('INVALID_ARGUMENT', `${name} was not started in this run (started: ${names.join(', ')})`);
+    if (stopped) throw new LocalServicesError('INVALID_ARGUMENT', `the services of run ${run.id} were stopped`);
+    return h;
+  };
+
+  return {
+    endpoints,
+    runDir: run.dir,
+    env,
+    stop: stopAll,
+    stopService: async (name) => {
+      await stopHandle(handleOf(name), run);
+      log(`${name} stopped`);
+    },
+    startService: async (name) => {
+      const h = handleOf(name);
+      if (h.process !== undefined && !h.process.hasExited()) return;
+      for (const p of h.ctx.ports) {
+        if (!(await isPortFree(p))) {
+          throw new LocalServicesError('PORT_BUSY', `cannot restart ${name}: its port ${p} was taken by another process while it was stopped`, { retryable: true });
+        }
+      }
+      await startHandle(h, run, log);
+    },
+  };
+}

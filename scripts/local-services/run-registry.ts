@@ -1,0 +1,110 @@
+// Each startServices() call owns one run folder, <baseDir>/run/<id>/, holding the services' data, logs and pid
+// records. Several runs can coexist (parallel test runs in one work tree); a run whose owner process is gone is
+// stale and can be cleaned up by the next start or by `services stop`.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { isAlive, stopGroup } from './processes';
+import { runsDir } from './paths';
+
+export interface RunRecord {
+  ownerPid: number;
+  startedAt: string;
+  keep: boolean;
+  endpoints?: unknown;
+  env?: Record<string, string>;
+}
+
+export interface RunFolder {
+  id: string;
+  dir: string;
+  pidDir: string;
+}
+
+export function createRunFolder(baseDir: string, keep: boolean): RunFolder {
+  const id = `${process.pid}-${crypto.randomBytes(3).toString('hex')}`;
+  const dir = path.join(runsDir(baseDir), id);
+  const pidDir = path.join(dir, 'pids');
+  fs.mkdirSync(pidDir, { recursive: true });
+  writeRunRecord(dir, { ownerPid: process.pid, startedAt: new Date().toISOString(), keep });
+  return { id, dir, pidDir };
+}
+
+export function writeRunRecord(dir: string, record: RunRecord): void {
+  fs.writeFileSync(path.join(dir, 'run.json'), JSON.stringify(record, null, 2));
+}
+
+export function readRunRecord(dir: string): RunRecord | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8')) as RunRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+export function recordPid(pidDir: string, name: string, pid: number): void {
+  fs.writeFileSync(path.join(pidDir, `${name}.pid`), String(pid));
+}
+
+export function forgetPid(pidDir: string, name: string): void {
+  fs.rmSync(path.join(pidDir, `${name}.pid`), { force: true });
+}
+
+export interface RunInfo {
+  id: string;
+  dir: string;
+  record: RunRecord | undefined;
+  ownerAlive: boolean;
+  pids: Record<string, number>;
+}
+
+export function listRuns(baseDir: string): RunInfo[] {
+  const root = runsDir(baseDir);
+  if (!fs.existsSync(root)) return [];
+  return fs
+    .readdirSync(root, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => {
+      const dir = path.join(root, e.name);
+      const record = readRunRecord(dir);
+      const pids: Record<string, number> = {};
+      const pidDir = path.join(dir, 'pids');
+      if (fs.existsSync(pidDir)) {
+        for (const f of fs.readdirSync(pidDir).filter((n) => n.endsWith('.pid'))) {
+          const pid = Number(fs.readFileSync(path.join(pidDir, f), 'utf8').trim());
+          if (Number.isInteger(pid) && pid > 0) pids[f.slice(0, -4)] = pid;
+        }
+      }
+      return { id: e.name, dir, record, ownerAlive: record !== undefined && isAlive(record.ownerPid), pids };
+    });
+}
+
+/** Guards against pid reuse: a recorded pid is ours only if the process still runs inside the run folder. */
+function belongsToRun(pid: number, runDir: string): boolean {
+  if (!isAlive(pid)) return false;
+  try {
+    const cwd = fs.readlinkSync(`/proc/${pid}/cwd`);
+    return cwd === runDir || cwd.startsWith(runDir + path.sep);
+  } catch {
+    // No /proc (not Linux): trust the record.
+    return !fs.existsSync('/proc/self');
+  }
+}
+
+/** Stops the processes of runs whose owner died and removes their folders (unless started with --keep). */
+export async function cleanStaleRuns(baseDir: string, log: (line: string) => void): Promise<number> {
+  let stopped = 0;
+  for (const run of listRuns(baseDir)) {
+    if (run.ownerAlive) continue;
+    for (const [name, pid] of Object.entries(run.pids)) {
+      if (belongsToRun(pid, run.dir)) {
+        log(`stopping leftover ${name} (pid ${pid}) of crashed run ${run.id}`);
+        await stopGroup(pid, 5_000);
+        stopped++;
+      }
+    }
+    if (!run.record?.keep) fs.rmSync(run.dir, { recursive: true, force: true });
+    else fs.rmSync(path.join(run.dir, 'pids'), { recursive: true, force: true });
+  }
+  return stopped;
+}
