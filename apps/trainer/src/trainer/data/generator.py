@@ -95,16 +95,16 @@ def _chunk_columns(seed: int, chunk: int, n: int, first_row: int) -> dict[str, n
     days = np.minimum(rng.geometric(0.08, n) - 1, 365)
 
     logit = (
-        -1.1
-        + 1.4 * (contract == 0)
-        - 0.6 * (contract == 2)
-        - 0.035 * tenure
-        + 0.45 * tickets
-        + 0.015 * (monthly - 65)
-        + 0.03 * np.minimum(days, 60)
-        - 0.25 * products
-        + 0.5 * (payment == 3)
-        - 0.3 * (plan == 2)
+        -1.3
+        + 2.0 * (contract == 0)
+        - 1.0 * (contract == 2)
+        - 0.05 * tenure
+        + 0.6 * tickets
+        + 0.025 * (monthly - 65)
+        + 0.05 * np.minimum(days, 60)
+        - 0.35 * products
+        + 0.8 * (payment == 3)
+        - 0.5 * (plan == 2)
     )
     churned = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(np.int8)
 
