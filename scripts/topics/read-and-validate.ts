@@ -97,6 +97,9 @@ export async function readAndValidate(options: ReadAndValidateOptions): Promise<
     armIdleTimer();
   });
   consumer.on(consumer.events.CRASH, (event) => {
+    // kafkajs restarts the consumer itself after retriable errors (e.g. a coordinator still loading on a
+    // fresh broker); only a crash it will not recover from ends the read.
+    if (event.payload.restart) return;
     crashed = event.payload.error;
     finish();
   });
