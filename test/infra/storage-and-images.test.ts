@@ -1,0 +1,106 @@
+import { Testing } from 'cdktf';
+import { KEY_ACCOUNT_ACTIONS } from '../../stacks/kms/encryption-key';
+import { reference, resource, resourcesOf, synthEnvironment } from './support/synthesized';
+
+describe.each(['staging', 'prod'])('storage and image repositories of %s', (name) => {
+  const synth = synthEnvironment(name);
+  const bucketName = `mlp-${name}-${synth.config.account.id}-eu-central-1-data`;
+  const bucketRef = reference(synth, 'aws_s3_bucket', (b) => b.bucket === bucketName, 'id');
+  const artifactKey = (key: any) => key.description.startsWith('Data, models and run outputs');
+  const keyArn = reference(synth, 'aws_kms_key', artifactKey, 'arn');
+
+  it('creates the data bucket, never force-destroyed', () => {
+    expect(Testing.toHaveResourceWithProperties(synth.raw, 'aws_s3_bucket', { bucket: bucketName, force_destroy: false })).toBe(true);
+  });
+
+  it('encrypts the bucket with its own customer-managed key with rotation', () => {
+    expect(resource(synth, 'aws_kms_key', artifactKey)).toMatchObject({ enable_key_rotation: true, deletion_window_in_days: 30 });
+    expect(resource(synth, 'aws_s3_bucket_server_side_encryption_configuration')).toEqual({
+      bucket: bucketRef,
+      rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: 'aws:kms', kms_master_key_id: keyArn }, bucket_key_enabled: true }],
+    });
+    expect(resource(synth, 'aws_kms_alias', (a) => a.name === `alias/mlp-${name}-artifacts`).target_key_id).toBe(
+      reference(synth, 'aws_kms_key', artifactKey, 'key_id'),
+    );
+  });
+
+  it('gives every key a policy with explicit actions only', () => {
+    for (const key of Object.values(resourcesOf(synth, 'aws_kms_key'))) {
+      const statements = JSON.parse(key.policy).Statement;
+      expect(statements[0]).toEqual({
+        Effect: 'Allow',
+        Sid: 'AccountAdministersAndDelegatesKey',
+        Principal: { AWS: `arn:aws:iam::${synth.config.account.id}:root` },
+        Action: [...KEY_ACCOUNT_ACTIONS],
+        Resource: '*',
+      });
+      for (const statement of statements) expect(statement.Action.filter((action: string) => action.includes('*'))).toEqual([]);
+      expect(key.enable_key_rotation).toBe(true);
+    }
+  });
+
+  it('versions the bucket, blocks public access and enforces bucket-owner ownership', () => {
+    expect(resource(synth, 'aws_s3_bucket_versioning')).toEqual({ bucket: bucketRef, versioning_configuration: { status: 'Enabled' } });
+    expect(resource(synth, 'aws_s3_bucket_public_access_block')).toEqual({
+      bucket: bucketRef,
+      block_public_acls: true,
+      block_public_policy: true,
+      ignore_public_acls: true,
+      restrict_public_buckets: true,
+    });
+    expect(resource(synth, 'aws_s3_bucket_ownership_controls').rule).toEqual({ object_ownership: 'BucketOwnerEnforced' });
+  });
+
+  it('denies every request that does not use TLS', () => {
+    const policy = resource(synth, 'aws_s3_bucket_policy');
+    expect(policy.bucket).toBe(bucketRef);
+    const bucketArn = reference(synth, 'aws_s3_bucket', (b) => b.bucket === bucketName, 'arn');
+    expect(JSON.parse(policy.policy).Statement).toEqual([
+      {
+        Effect: 'Deny',
+        Sid: 'DenyInsecureTransport',
+        Principal: { AWS: '*' },
+        Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:ListBucket', 's3:GetBucketLocation', 's3:PutObjectAcl'],
+        Resource: [bucketArn, `${bucketArn}/*`],
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      },
+    ]);
+  });
+
+  it('expires run outputs after the configured days and aborts stale uploads', () => {
+    const lifecycle = resource(synth, 'aws_s3_bucket_lifecycle_configuration');
+    expect(lifecycle.rule).toEqual([
+      {
+        id: 'expire-run-outputs',
+        status: 'Enabled',
+        filter: [{ prefix: 'runs/' }],
+        expiration: [{ days: synth.config.data.runOutputRetentionDays }],
+        noncurrent_version_expiration: [{ noncurrent_days: 7 }],
+      },
+      { id: 'abort-incomplete-uploads', status: 'Enabled', filter: [{ prefix: '' }], abort_incomplete_multipart_upload: [{ days_after_initiation: 7 }] },
+    ]);
+  });
+
+  it.each(['trainer', 'scorer'])('creates the %s repository with immutable tags, scan on push and KMS', (image) => {
+    const repository = resource(synth, 'aws_ecr_repository', (r) => r.name === `mlp-${name}/${image}`);
+    expect(repository).toMatchObject({
+      image_tag_mutability: 'IMMUTABLE',
+      image_scanning_configuration: { scan_on_push: true },
+      encryption_configuration: [{ encryption_type: 'KMS', kms_key: keyArn }],
+    });
+    const repositoryRef = reference(synth, 'aws_ecr_repository', (r) => r.name === `mlp-${name}/${image}`, 'name');
+    const lifecycle = resource(synth, 'aws_ecr_lifecycle_policy', (p) => p.repository === repositoryRef);
+    expect(JSON.parse(lifecycle.policy).rules).toEqual([
+      expect.objectContaining({
+        rulePriority: 1,
+        selection: { tagStatus: 'untagged', countType: 'sinceImagePushed', countUnit: 'days', countNumber: synth.config.images.untaggedExpiryDays },
+        action: { type: 'expire' },
+      }),
+      expect.objectContaining({
+        rulePriority: 2,
+        selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: synth.config.images.keepTaggedImages },
+        action: { type: 'expire' },
+      }),
+    ]);
+  });
+});
