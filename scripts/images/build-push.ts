@@ -19,7 +19,7 @@ export const buildPushSpec = {
     'dry-run': { type: 'boolean', short: 'n', description: 'Print the exact aws/docker commands and the tag file change; run nothing, write nothing.' },
     tag: { type: 'string', valueName: 'TAG', description: 'Use this tag instead of the git short sha.' },
     platform: { type: 'string', valueName: 'OS/ARCH', description: 'Target platform (default linux/amd64, what SageMaker instances run).' },
-    'allow-dirty': { type: 'boolean', description: 'Build even with uncommitted changes under apps/ or containers/ (the tag will not describe the content).' },
+    'allow-dirty': { type: 'boolean', description: 'Build even with uncommitted changes in what goes into the images (the tag would not describe the content).' },
   },
   examples: ['npm run images:build-push -- --env staging --dry-run', 'npm run images:build-push -- --env prod'],
   notes: [

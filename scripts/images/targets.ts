@@ -12,7 +12,7 @@ const dockerfiles: Record<ImageName, string> = {
 };
 
 /** Paths whose content goes into the images: uncommitted changes there make the git-sha tag a lie. */
-export const imageSourcePaths = ['apps', 'containers', 'package.json', 'package-lock.json'];
+export const imageSourcePaths = ['apps', 'containers', 'package.json', 'package-lock.json', 'tsconfig.json', '.npmrc'];
 
 export function buildPushInput(config: EnvironmentConfig, tag: string, revision: string, platform: string): BuildPushInput {
   const withTag = { ...config, images: { ...config.images, trainer: tag, scorer: tag } };
