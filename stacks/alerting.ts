@@ -29,7 +29,9 @@ export class Alerting extends Construct {
   constructor(scope: Construct, id: string, props: AlertingProps) {
     super(scope, id);
     // EventBridge encrypts what it publishes to an SSE-KMS topic with the topic's key: the key policy must
-    // let the events service use it (a service principal cannot get the key through IAM).
+    // let the events service use it (a service principal cannot get the key through IAM). No source condition:
+    // the topic policy already admits only this environment's rule, and EventBridge does not document
+    // aws:SourceAccount on its KMS calls, so a condition could silently drop every alert.
     const key = new EncryptionKey(this, 'key', {
       alias: props.keyAlias,
       description: `SNS topic ${props.topicName} for pipeline alerts`,
@@ -40,7 +42,6 @@ export class Alerting extends Construct {
           Principal: { Service: 'events.amazonaws.com' },
           Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
           Resource: '*',
-          Condition: { StringEquals: { 'aws:SourceAccount': props.accountId } },
         },
       ],
     });
