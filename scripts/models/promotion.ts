@@ -14,6 +14,8 @@ export interface PromotionPlan {
   alreadyPromoted: boolean;
 }
 
+const metricTagPrefix = 'metric.';
+
 export const promotionTagKeys = { by: 'promoted_by', at: 'promoted_at', from: 'promoted_from', to: 'promoted_to', replaced: 'promoted_replaced_version' } as const;
 
 export async function planPromotion(client: RegistryClient, from: RegistryTarget, to: RegistryTarget, version: string): Promise<PromotionPlan> {
@@ -89,11 +91,13 @@ export function describePlan(plan: PromotionPlan): string[] {
     `  source:    ${version.source ?? '?'}`,
     `  run id:    ${version.run_id ?? '?'}`,
     `  aliases:   ${(version.aliases ?? []).join(', ') || '(none)'}`,
-    '  tags:',
   ];
+  // The trainer's Register step records the evaluation metrics as `metric.<name>` tags on the version.
   const tags = [...(version.tags ?? [])].sort((a, b) => a.key.localeCompare(b.key));
-  if (tags.length === 0) lines.push('    (none)');
-  for (const tag of tags) lines.push(`    ${tag.key} = ${tag.value}`);
+  const metrics = tags.filter((tag) => tag.key.startsWith(metricTagPrefix));
+  const others = tags.filter((tag) => !tag.key.startsWith(metricTagPrefix));
+  lines.push('  metrics:', ...(metrics.length ? metrics.map((tag) => `    ${tag.key.slice(metricTagPrefix.length)} = ${tag.value}`) : ['    (none recorded)']));
+  lines.push('  tags:', ...(others.length ? others.map((tag) => `    ${tag.key} = ${tag.value}`) : ['    (none)']));
   lines.push(
     `Promotion: ${from.env} ${from.modelName}@${from.alias} -> ${to.env} ${to.modelName}@${to.alias}`,
     `  ${to.alias} now points at: ${plan.currentTarget ? `version ${plan.currentTarget.version}` : '(no version yet)'}`,

@@ -34,7 +34,7 @@ beforeAll(async () => {
   expect(trackingUri).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   await rest('registered-models/create', { name: modelName });
   await rest('model-versions/create', { name: modelName, source: 's3://models/churn/1', tags: [{ key: 'auc', value: '0.88' }] });
-  await rest('model-versions/create', { name: modelName, source: 's3://models/churn/2', tags: [{ key: 'auc', value: '0.91' }, { key: 'git_sha', value: 'abc1234' }] });
+  await rest('model-versions/create', { name: modelName, source: 's3://models/churn/2', tags: [{ key: 'metric.auc', value: '0.91' }, { key: 'git_sha', value: 'abc1234' }] });
   await mlflow.setAlias(modelName, staging.mlflow.scoringAlias, '2');
   await mlflow.setAlias(modelName, prod.mlflow.scoringAlias, '1');
 });
@@ -44,7 +44,7 @@ describe('model:promote against the real MLflow server', () => {
     const io = captureIo();
     const code = await promoteCommand(['--version', '2', '--tracking-uri', trackingUri], deps, io);
     expect(code).toBe(ExitCode.usage);
-    expect(io.stdout.join('\n')).toMatch(/version 2 \(READY\)[\s\S]*source:\s+s3:\/\/models\/churn\/2[\s\S]*auc = 0\.91[\s\S]*git_sha = abc1234/);
+    expect(io.stdout.join('\n')).toMatch(/version 2 \(READY\)[\s\S]*source:\s+s3:\/\/models\/churn\/2[\s\S]*metrics:\n {4}auc = 0\.91[\s\S]*git_sha = abc1234/);
     expect(io.stdout.join('\n')).toContain(`staging ${modelName}@${staging.mlflow.scoringAlias} -> prod ${modelName}@${prod.mlflow.scoringAlias}`);
     expect((await mlflow.getModelVersionByAlias(modelName, prod.mlflow.scoringAlias)).version).toBe('1');
   });
@@ -62,7 +62,7 @@ describe('model:promote against the real MLflow server', () => {
     const promoted = await mlflow.getModelVersionByAlias(modelName, prod.mlflow.scoringAlias);
     expect(promoted.version).toBe('2');
     const tags = Object.fromEntries((promoted.tags ?? []).map((t) => [t.key, t.value]));
-    expect(tags).toMatchObject({ promoted_by: 'int-test', promoted_from: `staging:${staging.mlflow.scoringAlias}`, promoted_to: `prod:${prod.mlflow.scoringAlias}`, promoted_replaced_version: '1', auc: '0.91' });
+    expect(tags).toMatchObject({ promoted_by: 'int-test', promoted_from: `staging:${staging.mlflow.scoringAlias}`, promoted_to: `prod:${prod.mlflow.scoringAlias}`, promoted_replaced_version: '1', 'metric.auc': '0.91' });
     expect(Date.now() - Date.parse(tags.promoted_at!)).toBeLessThan(60_000);
   });
 

@@ -46,7 +46,7 @@ const targets: Record<string, RegistryTarget> = {
 function setup() {
   const registry = new FakeRegistry();
   registry.add('6');
-  registry.add('7', { auc: '0.91', git_sha: 'abc1234' });
+  registry.add('7', { 'metric.auc': '0.91', 'metric.f1': '0.7', git_sha: 'abc1234' });
   registry.aliases.set('challenger', '7');
   registry.aliases.set('champion', '6');
   const deps: PromoteDeps = {
@@ -63,7 +63,7 @@ describe('model:promote', () => {
     const { registry, deps } = setup();
     const io = captureIo();
     await expect(promoteCommand(['--version', '7'], deps, io)).resolves.toBe(ExitCode.usage);
-    expect(io.stdout.join('\n')).toMatch(/Model churn version 7 \(READY\)[\s\S]*auc = 0\.91[\s\S]*git_sha = abc1234[\s\S]*staging churn@challenger -> prod churn@champion[\s\S]*champion now points at: version 6/);
+    expect(io.stdout.join('\n')).toMatch(/Model churn version 7 \(READY\)[\s\S]*metrics:\n {4}auc = 0\.91\n {4}f1 = 0\.7\n {2}tags:\n {4}git_sha = abc1234[\s\S]*staging churn@challenger -> prod churn@champion[\s\S]*champion now points at: version 6/);
     expect(io.stderr.join('\n')).toContain('rerun with --yes');
     expect(registry.aliases.get('champion')).toBe('6');
     expect(registry.tagsOf('7')).not.toHaveProperty('promoted_by');
