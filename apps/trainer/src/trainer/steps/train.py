@@ -103,6 +103,8 @@ def run_train(paths: TrainPaths, settings: Settings) -> dict[str, Any]:
                 save_as_external_data=False,  # one self-contained model.onnx for the scorer
                 metadata={"feature_schema": schema},
                 signature=_signature(len(FEATURES)),
+                # The flavor's own pins (onnx, onnxruntime): inferring them spawns a Python subprocess (~10 s).
+                pip_requirements=mlflow.onnx.get_default_pip_requirements(),
             )
         run_id = run.info.run_id
 
