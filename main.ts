@@ -8,21 +8,25 @@ export function buildApp(app: App, environments: readonly EnvironmentConfig[]): 
   return environments.map((config) => new MlPlatformStack(app, { config }));
 }
 
-function main(): void {
-  let environments: EnvironmentConfig[];
-  try {
-    environments = loadEnvironments();
-  } catch (error) {
-    if (error instanceof EnvironmentConfigError) {
-      // The message already names file, field and fix; a stack trace would only bury it.
-      console.error(`Invalid environment configuration:\n${error.message}`);
-      process.exit(1);
-    }
-    throw error;
-  }
-  const app = new App();
-  buildApp(app, environments);
+/**
+ * Validates all environments, then synthesizes their stacks into outdir. Throws EnvironmentConfigError
+ * before anything is written when a file is invalid. `cdktf synth` sets CDKTF_OUTDIR; App reads it.
+ */
+export function synthesize(options: { environmentsDirectory?: string; outdir?: string } = {}): string[] {
+  const environments = loadEnvironments(options.environmentsDirectory);
+  const app = new App(options.outdir ? { outdir: options.outdir } : undefined);
+  const stacks = buildApp(app, environments);
   app.synth();
+  return stacks.map((stack) => stack.node.id);
 }
 
-if (require.main === module) main();
+if (require.main === module) {
+  try {
+    synthesize();
+  } catch (error) {
+    if (!(error instanceof EnvironmentConfigError)) throw error;
+    // The message already names file, field and fix; a stack trace would only bury it.
+    console.error(`Invalid environment configuration:\n${error.message}`);
+    process.exit(1);
+  }
+}
