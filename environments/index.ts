@@ -31,7 +31,7 @@ export function loadEnvironment(name: string, directory: string = ENVIRONMENTS_D
   if (!known.includes(name)) {
     throw new EnvironmentConfigError(source, [`(whole file): no such environment — known: ${known.join(', ')}`]);
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- discovery needs a dynamic require
+  // A dynamic require: environment files are discovered, not imported by name.
   const module = require(path.join(directory, `${name}.ts`)) as { default?: unknown };
   const imageTags = readImageTagsOverride(path.join(directory, 'image-tags', `${name}.json`), `environments/image-tags/${name}.json`);
   return parseEnvironment({ name, source, raw: module.default }, imageTags);

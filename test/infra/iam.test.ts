@@ -1,5 +1,5 @@
 import { MLFLOW_ACTIONS } from '../../stacks/mlflow-reference';
-import { asArray, reference, resource, resourcesOf, rolePolicies, statement, synthEnvironment, type Statement } from './support/synthesized';
+import { asArray, reference, resource, resourcesOf, rolePolicies, statement, synthConfig, synthEnvironment, variant, type Statement } from './support/synthesized';
 
 // The only statements allowed a "*" resource: APIs without resource-level permissions (see stacks/roles.ts).
 const UNSCOPABLE_STATEMENTS = ['GetRegistryToken', 'PutJobMetrics', 'AttachJobsToVpc'];
@@ -205,6 +205,24 @@ describe('Kafka credentials', () => {
         Resource: 'arn:aws:kafka:eu-central-1:222222222222:transactional-id/mlp-prod/6f1c2b3a-1d2e-4f5a-9b8c-7d6e5f4a3b2c-2/*',
       },
     ]);
+  });
+
+  it('lets the role decrypt the secret with its customer-managed key, only through Secrets Manager', () => {
+    const keyArn = 'arn:aws:kms:eu-central-1:111111111111:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b';
+    const synth = synthConfig(variant('staging', (raw) => (raw.kafka.auth.secretKmsKeyArn = keyArn)));
+    expect(statement(rolePolicies(synth, 'mlp-staging-sagemaker-execution').kafka!, 'DecryptKafkaCredentials')).toEqual({
+      Effect: 'Allow',
+      Sid: 'DecryptKafkaCredentials',
+      Action: ['kms:Decrypt'],
+      Resource: keyArn,
+      Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.eu-central-1.amazonaws.com' } },
+    });
+  });
+
+  it('grants no Kafka permissions when the brokers need no authentication', () => {
+    const synth = synthConfig(variant('staging', (raw) => (raw.kafka.auth = { type: 'none' })));
+    expect(Object.keys(rolePolicies(synth, 'mlp-staging-sagemaker-execution'))).not.toContain('kafka');
+    expect(synth.raw).not.toContain('secretsmanager:');
   });
 
   it('lets prod jobs attach to its VPC, and staging (no VPC) not', () => {

@@ -4,7 +4,8 @@ import { Testing } from 'cdktf';
 import { loadEnvironment, parseEnvironment, type EnvironmentConfig, type EnvironmentInput } from '../../../environments';
 import { MlPlatformStack } from '../../../stacks/ml-platform-stack';
 
-export type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any -- parsed Terraform JSON
+/** Parsed Terraform JSON: tests navigate it freely and assert on what they find. */
+export type Json = any;
 
 export interface Synthesized {
   readonly config: EnvironmentConfig;
@@ -34,7 +35,6 @@ export function synthEnvironment(name: string): Synthesized {
 
 /** A copy of an environment file's raw export, to derive variants that differ in one aspect. */
 export function rawEnvironment(name: string): EnvironmentInput {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const raw = (require(`../../../environments/${name}`) as { default: EnvironmentInput }).default;
   return structuredClone(raw);
 }
