@@ -31,11 +31,9 @@ export async function runCli<O extends Record<string, OptionSpec>>(
     return await action(parsed.options, io);
   } catch (error) {
     io.err(describeError(error));
-    if (error instanceof CliError) {
-      if (error.retryable) io.err('(retrying may help: the failure looks transient)');
-      return error.exitCode;
-    }
-    return ExitCode.failed;
+    // Errors from the apps' own modules carry `retryable` too (ScorerError, EnvironmentConfigError).
+    if ((error as { retryable?: unknown } | null)?.retryable === true) io.err('(retrying may help: the failure looks transient)');
+    return error instanceof CliError ? error.exitCode : ExitCode.failed;
   }
 }
 

@@ -6,13 +6,14 @@ import { loadEnvironmentForCli } from '../cli/environment';
 import { CliError, ExitCode, UsageError } from '../cli/errors';
 import { CliIo, exitWith, runCli } from '../cli/main';
 import { defaultSchemaPath } from './contract';
-import { ReadAndValidateOptions, ReadMessage, ReadSummary, TopicReadError, readAndValidate } from './read-and-validate';
+import { KafkaConnection, environmentKafkaConnection } from './kafka-connection';
+import { ReadMessage, ReadSummary, TopicReadError, readAndValidate } from './read-and-validate';
 
 export const readSpec = {
   command: 'npm run topic:read --',
   summary: 'Read the prediction topic and validate each message (value, key, headers) against the contract docs/prediction-message.schema.json.',
   options: {
-    env: { type: 'string', short: 'e', valueName: 'ENV', description: 'Take brokers, topic and TLS from this environment\'s config.' },
+    env: { type: 'string', short: 'e', valueName: 'ENV', description: 'Take brokers, topic, TLS and SASL (SCRAM secret or MSK IAM, as the scorer) from this environment\'s config.' },
     brokers: { type: 'string', short: 'b', valueName: 'HOST:PORT,…', description: 'Brokers (overrides the environment\'s).' },
     topic: { type: 'string', short: 't', valueName: 'TOPIC', description: 'Topic (overrides the environment\'s prediction topic).' },
     isolation: { type: 'string', valueName: 'LEVEL', description: 'read_committed (default: aborted runs stay invisible, as for consumers) or read_uncommitted.' },
@@ -43,18 +44,15 @@ const readSchema = z.object({
   schema: z.string().default(defaultSchemaPath),
 });
 
-type Connection = Pick<ReadAndValidateOptions, 'brokers' | 'topic' | 'ssl'>;
-
-function connectionFrom(options: z.infer<typeof readSchema>): Connection {
-  const config = options.env ? loadEnvironmentForCli(options.env) : undefined;
-  const brokers = options.brokers?.split(',') ?? config?.kafka.brokers;
-  const topic = options.topic ?? config?.kafka.topic;
-  if (!brokers || !topic) throw new UsageError('Give --env, or both --brokers and --topic.');
-  if (config && !options.brokers && config.kafka.auth.type !== 'none') {
-    // Reading an authenticated cluster needs the consumer's own credentials, which this debugging tool does not hold.
-    throw new UsageError(`--env ${options.env}: its cluster uses ${config.kafka.auth.type} authentication, which topic:read does not support; pass --brokers of a listener you can reach without authentication.`);
+/** --brokers/--topic override the environment's; a cluster given by --brokers is reached without TLS or SASL. */
+async function connectionFrom(options: z.infer<typeof readSchema>): Promise<KafkaConnection> {
+  if (!options.env) {
+    if (!options.brokers || !options.topic) throw new UsageError('Give --env, or both --brokers and --topic.');
+    return { brokers: options.brokers.split(','), topic: options.topic };
   }
-  return { brokers, topic, ...(config?.kafka.tls && !options.brokers ? { ssl: true } : {}) };
+  const fromConfig = await environmentKafkaConnection(loadEnvironmentForCli(options.env));
+  if (options.brokers) return { brokers: options.brokers.split(','), topic: options.topic ?? fromConfig.topic };
+  return { ...fromConfig, ...(options.topic ? { topic: options.topic } : {}) };
 }
 
 export function formatMessage(message: ReadMessage): string {
@@ -78,7 +76,7 @@ export function readCommand(argv: readonly string[], io?: CliIo): Promise<ExitCo
     argv,
     async (raw, out) => {
       const options = validateOptions(readSchema, raw);
-      const connection = connectionFrom(options);
+      const connection = await connectionFrom(options);
       let summary: ReadSummary;
       try {
         summary = await readAndValidate({
