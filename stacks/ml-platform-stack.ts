@@ -158,7 +158,8 @@ export class MlPlatformStack extends TerraformStack {
     output('scorer_repository_url', this.imageRepositories.scorer.repositoryUrl, 'ECR repository of the scorer image');
     output('prediction_topic', config.kafka.topic, 'Kafka topic the predictions are published to');
     output('dead_letter_topic', config.kafka.deadLetterTopic, 'Kafka topic for rejected rows');
-    output('alert_topic_arn', this.alerting.topic.arn, 'SNS topic for failed or stopped pipeline executions');
+    output('alert_topic_name', this.alerting.topic.name, 'SNS topic for failed or stopped pipeline executions');
+    output('alert_topic_arn', this.alerting.topic.arn, 'ARN of the alert topic');
     output('schedule_group', this.schedules.group.name, 'EventBridge Scheduler group');
     output('training_schedule', this.schedules.training.name, 'Nightly training schedule');
     output('inference_schedule', this.schedules.inference.name, 'Nightly inference schedule');

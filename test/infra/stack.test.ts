@@ -36,6 +36,7 @@ describe.each(['staging', 'prod'])('stack %s', (name) => {
     expect(Object.keys(outputs).sort()).toEqual(
       [
         'alert_topic_arn',
+        'alert_topic_name',
         'data_bucket',
         'dead_letter_topic',
         'inference_pipeline_arn',

@@ -28,6 +28,13 @@ describe.each(['staging', 'prod'])('training pipeline of %s', (name) => {
     expect(definition.Version).toBe('2020-12-01');
   });
 
+  it('embeds the definition inline, with every cdktf token resolved to a Terraform reference, within the 100 KB limit', () => {
+    const inline: string = resource(synth, 'aws_sagemaker_pipeline', (p) => p.pipeline_name === `mlp-${name}-training`).pipeline_definition;
+    expect(inline).not.toMatch(/TfToken|\$\{Token/);
+    expect([...new Set(inline.match(/\$\{[^}]+\}/g))].sort()).toEqual([keyArn, roleArn].sort());
+    expect(Buffer.byteLength(inline)).toBeLessThan(100 * 1024);
+  });
+
   it('declares the input data, test data, run date and threshold parameters with defaults from config', () => {
     expect(definition.Parameters).toEqual([
       { Name: 'InputDataUri', Type: 'String', DefaultValue: `s3://${bucket}/input/training/` },
