@@ -102,3 +102,18 @@ def test_evaluate_accepts_the_model_as_sagemakers_model_tar_gz(workspace: Worksp
             tar.add(path, arcname=path.name)
     assert workspace.evaluate("packed") == 0
     assert workspace.evaluation("packed")["candidate"]["run_id"] == workspace.run_info("unpacked")["run_id"]
+
+
+@pytest.mark.parametrize(
+    ("uri", "fragment"),
+    [
+        ("arn:aws:sagemaker:eu-west-1:123456789012:endpoint/not-mlflow", "not of a SageMaker MLflow tracking server"),
+        ("file:///tmp/mlruns", "must start with http://, https:// or arn:aws:sagemaker:"),
+        ("", "MLFLOW_TRACKING_URI is not set"),
+    ],
+)
+def test_tracking_uris_other_than_a_server_url_or_a_sagemaker_mlflow_arn_are_rejected(uri: str, fragment: str):
+    from trainer.tracking import connect
+
+    with pytest.raises(ConfigError, match=fragment):
+        connect(uri)
