@@ -31,5 +31,4 @@ describe('reaching an environment\'s cluster like the scorer does', () => {
     expect(prod.kafka.auth.type).toBe('msk-iam');
     expect(scorerKafkaAuth(prod)).toEqual({ kind: 'msk-iam', region: prod.account.region });
   });
-  });
 });
