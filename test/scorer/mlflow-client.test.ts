@@ -33,7 +33,9 @@ describe('MlflowClient', () => {
     const error = await client(fakeMlflowFetch().fetch).getModelVersionByAlias('churn', 'nope').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MlflowError);
     expect(error).toMatchObject({ notFound: true, retryable: false, status: 404 });
-    expect((error as Error).message).toMatch(/RESOURCE_DOES_NOT_EXIST.*alias nope not found/);
+    expect((error as Error).message).toMatch(/model "churn" has no alias "nope".*alias nope not found/);
+    const noModel = await client(fakeMlflowFetch().fetch).getModelVersionByAlias('other', 'champion').catch((e: unknown) => e);
+    expect(noModel).toMatchObject({ notFound: true, retryable: false, status: 404 });
   });
 
   it('retries server errors and then reports them as retryable', async () => {

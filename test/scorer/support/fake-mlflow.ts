@@ -27,9 +27,9 @@ export function fakeMlflowFetch(options: { aliases?: Record<string, string>; fai
     switch (url.pathname) {
       case '/api/2.0/mlflow/registered-models/alias': {
         const version = aliases[q.get('alias') ?? ''];
-        if (!version || q.get('name') !== 'churn') {
-          return json(404, { error_code: 'RESOURCE_DOES_NOT_EXIST', message: `Registered model alias ${q.get('alias')} not found.` });
-        }
+        if (q.get('name') !== 'churn') return json(404, { error_code: 'RESOURCE_DOES_NOT_EXIST', message: `Registered Model with name=${q.get('name')} not found` });
+        // What MLflow 3 answers for a missing alias of an existing model.
+        if (!version) return json(400, { error_code: 'INVALID_PARAMETER_VALUE', message: `Registered model alias ${q.get('alias')} not found.` });
         return json(200, { model_version: { name: 'churn', version, run_id: 'r-1', aliases: [q.get('alias')] } });
       }
       case '/api/2.0/mlflow/model-versions/get':

@@ -63,8 +63,21 @@ export class MlflowClient {
   }
 
   async getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion> {
-    const body = await this.json<{ model_version: ModelVersion }>('GET', '/api/2.0/mlflow/registered-models/alias', { query: { name, alias } });
-    return body.model_version;
+    try {
+      const body = await this.json<{ model_version: ModelVersion }>('GET', '/api/2.0/mlflow/registered-models/alias', { query: { name, alias } });
+      return body.model_version;
+    } catch (error) {
+      // MLflow answers a missing alias (of an existing model) with 400 INVALID_PARAMETER_VALUE "... alias X not found".
+      if (error instanceof MlflowError && error.status === 400 && /alias .* not found/i.test(error.message)) {
+        throw new MlflowError(`model "${name}" has no alias "${alias}": ${error.message}`, {
+          status: 404,
+          errorCode: 'RESOURCE_DOES_NOT_EXIST',
+          retryable: false,
+          cause: error,
+        });
+      }
+      throw error;
+    }
   }
 
   async getModelVersion(name: string, version: string): Promise<ModelVersion> {

@@ -1,4 +1,4 @@
-import { CompressionTypes, Kafka, KafkaConfig as KafkajsConfig, Producer, Transaction, logLevel } from 'kafkajs';
+import { CompressionTypes, Kafka, KafkaConfig as KafkajsConfig, Partitioners, Producer, Transaction, logLevel } from 'kafkajs';
 import type { KafkaConfig } from '../config/schema';
 import { PublishError, describeError } from '../errors';
 import type { Logger } from '../log';
@@ -47,6 +47,8 @@ export class KafkaPublisher implements PredictionPublisher {
       },
     });
     this.producer = this.kafka.producer({
+      // murmur2 on the key, as the Java client does: an entity lands on the same partition whoever produces it.
+      createPartitioner: Partitioners.DefaultPartitioner,
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,

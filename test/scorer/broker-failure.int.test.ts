@@ -1,0 +1,83 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import type { RunManifest } from '../../apps/scorer/src/manifest';
+import { startServices, type RunningServices } from '../../scripts/local-services';
+import { mlflowTrackingUri, uniqueName } from '../support/services';
+import { consumeCommitted } from './support/consume';
+import { predictionValidator } from './support/contract-validator';
+import { generateData, registerFixtureModel } from './support/mlflow-fixture';
+import { runScorer } from './support/scorer-process';
+
+jest.setTimeout(420_000);
+
+// This suite stops and restarts the broker, so it starts a Kafka of its own instead of the shared one.
+describe('the scorer when the Kafka broker goes away mid-run', () => {
+  let kafka: RunningServices;
+  let brokers: string;
+
+  beforeAll(async () => {
+    kafka = await startServices({ only: ['kafka'], log: () => undefined });
+    brokers = kafka.endpoints.kafka!.brokers.join(',');
+  });
+
+  afterAll(async () => {
+    await kafka?.stop();
+  });
+
+  it('retries, fails cleanly with nothing visible to read_committed consumers, and a rerun publishes every row once', async () => {
+    const model = uniqueName('churn');
+    await registerFixtureModel(mlflowTrackingUri(), model, 'champion', 'churn');
+    const work = mkdtempSync(path.join(tmpdir(), 'scorer-broker-down-'));
+    const rows = 120_000;
+    await generateData(path.join(work, 'in'), rows, { format: 'csv', files: 3, seed: 21 });
+    const topic = uniqueName('predictions');
+    const env = {
+      INPUT_PATH: path.join(work, 'in'),
+      MODEL_CACHE_DIR: path.join(work, 'models'),
+      MLFLOW_TRACKING_URI: mlflowTrackingUri(),
+      MODEL_NAME: model,
+      KAFKA_BROKERS: brokers,
+      KAFKA_TOPIC: topic,
+      KAFKA_DLQ_TOPIC: `${topic}.dlq`,
+      KAFKA_CREATE_TOPICS: 'true',
+      KAFKA_RETRIES: '2',
+      KAFKA_CHUNK_SIZE: '2000',
+      PROGRESS_EVERY_ROWS: '10000',
+    };
+
+    // First attempt: stop the broker once the scorer has published part of the batch.
+    let stopping: Promise<void> | undefined;
+    const failed = await runScorer(
+      { ...env, OUTPUT_PATH: path.join(work, 'out-1'), RUN_ID: 'attempt-1' },
+      { onEvent: (e) => void (e.event === 'progress' && (e.read as number) >= 30_000 && (stopping ??= kafka.stopService('kafka'))) },
+    );
+    await stopping;
+    expect(stopping).toBeDefined();
+    expect(failed.code).toBe(1);
+    const first = JSON.parse(readFileSync(path.join(work, 'out-1', 'manifest.json'), 'utf8')) as RunManifest;
+    expect(first.status).toBe('failed');
+    expect(first.error).toMatchObject({ code: 'PUBLISH_FAILED', retryable: true });
+    expect(first.counts.published).toBe(0);
+    expect(first.counts.read).toBeGreaterThanOrEqual(30_000);
+    expect(first.counts.read).toBeLessThan(rows);
+
+    // The broker comes back: the failed attempt's messages are not visible to read_committed consumers.
+    await kafka.startService('kafka');
+    expect(await consumeCommitted([brokers], topic, { settleMs: 5_000 })).toEqual([]);
+
+    // The rerun (same transactional id) fences the old attempt and publishes every row exactly once.
+    const rerun = await runScorer({ ...env, OUTPUT_PATH: path.join(work, 'out-2'), RUN_ID: 'attempt-2' });
+    expect(rerun.code).toBe(0);
+    const second = JSON.parse(readFileSync(path.join(work, 'out-2', 'manifest.json'), 'utf8')) as RunManifest;
+    expect(second.counts).toMatchObject({ read: rows, published: rows, rejected: 0 });
+
+    const visible = await consumeCommitted([brokers], topic, { expected: rows, settleMs: 3_000, timeoutMs: 120_000 });
+    expect(visible).toHaveLength(rows);
+    expect(new Set(visible.map((m) => m.key)).size).toBe(rows);
+    const values = visible.map((m) => JSON.parse(m.value));
+    expect(values.every((v) => v.run.id === 'attempt-2')).toBe(true);
+    const validate = predictionValidator();
+    expect(values.slice(0, 2_000).flatMap((v) => validate(v))).toEqual([]);
+  });
+});
