@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   EnvironmentConfigError,
@@ -13,6 +12,9 @@ import {
   readImageTagsOverride,
 } from '../../environments';
 import { rawEnvironment, variant, type Json } from './support/synthesized';
+import { temporaryDirectories } from './support/temporary';
+
+const temporary = temporaryDirectories();
 
 function errorOf(change: (raw: Json) => void, name = 'staging'): EnvironmentConfigError {
   try {
@@ -117,7 +119,7 @@ describe('environment validation', () => {
   });
 
   it('reports every broken environment file when loading all of them', () => {
-    const directory = mkdtempSync(path.join(tmpdir(), 'environments-'));
+    const directory = temporary('environments-');
     const broken = (name: string, change: (raw: Json) => void) => {
       const raw = rawEnvironment(name);
       change(raw);
@@ -135,7 +137,7 @@ describe('environment validation', () => {
 });
 
 describe('image tag overrides (environments/image-tags/<env>.json)', () => {
-  const directory = mkdtempSync(path.join(tmpdir(), 'image-tags-'));
+  const directory = temporary('image-tags-');
   const write = (content: string) => {
     const file = path.join(directory, `${Math.random().toString(36).slice(2)}.json`);
     writeFileSync(file, content);

@@ -1,11 +1,11 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { synthesize } from '../../main';
 import { EnvironmentConfigError } from '../../environments';
 import { rawEnvironment } from './support/synthesized';
+import { temporaryDirectories } from './support/temporary';
 
-const temporary = (prefix: string) => mkdtempSync(path.join(tmpdir(), prefix));
+const temporary = temporaryDirectories();
 
 describe('synth', () => {
   it('writes one cdk.tf.json per environment into the output folder', () => {
