@@ -6,8 +6,8 @@ import { loadEnvironmentForCli } from '../cli/environment';
 import { CliError, ExitCode } from '../cli/errors';
 import { CliIo, exitWith, runCli } from '../cli/main';
 import { gitShortSha, uncommittedChanges } from './git-revision';
-import { planAsShell, planBuildPush } from './plan';
-import { checkTools, runPlan } from './run-commands';
+import { existsCommand, imageNames, planAsShell, planBuildPush } from './plan';
+import { checkTools, imageExists, runPlan } from './run-commands';
 import { imageTagsPath, recordImageTags } from './tag-file';
 import { buildPushInput, imageSourcePaths, repoRoot } from './targets';
 
@@ -46,13 +46,16 @@ export function buildPushCommand(argv: readonly string[], io?: CliIo): Promise<E
       const revision = gitShortSha(repoRoot);
       const tag = options.tag ?? revision;
       const dirty = uncommittedChanges(repoRoot, imageSourcePaths);
-      const plan = planBuildPush(buildPushInput(config, tag, revision, options.platform));
+      const input = buildPushInput(config, tag, revision, options.platform);
+      const plan = planBuildPush(input);
       const tagFile = imageTagsPath(repoRoot, options.env);
       const relativeTagFile = `environments/image-tags/${options.env}.json`;
 
       if (options['dry-run']) {
         if (dirty.length > 0) out.err(`Warning: ${dirty.length} uncommitted change(s) under ${imageSourcePaths.join(', ')}; a real run refuses them without --allow-dirty.`);
         out.out(`# Dry run for ${options.env} (${config.account.id}, ${config.account.region}), tag ${tag}. Commands, run from ${repoRoot}:`);
+        out.out('# A real run first skips images whose tag is already in ECR (immutable tags), checking with:');
+        for (const name of imageNames) out.out(`#   ${planAsShell([existsCommand(input, name)])[0]}`);
         for (const line of planAsShell(plan)) out.out(line);
         out.out(`# then write ${relativeTagFile}: ${JSON.stringify({ trainer: tag, scorer: tag })}`);
         return ExitCode.ok;
@@ -61,7 +64,9 @@ export function buildPushCommand(argv: readonly string[], io?: CliIo): Promise<E
         throw new CliError(`Uncommitted changes would go into images tagged ${tag}:\n${dirty.map((line) => `  ${line}`).join('\n')}\nCommit them first, or pass --allow-dirty.`, { exitCode: ExitCode.usage });
       }
       checkTools();
-      await runPlan(plan, repoRoot, out.out);
+      const missing = imageNames.filter((name) => !imageExists(existsCommand(input, name), repoRoot));
+      for (const name of imageNames.filter((n) => !missing.includes(n))) out.out(`${name}:${tag} is already in ECR; not rebuilding it.`);
+      await runPlan(planBuildPush(input, missing), repoRoot, out.out);
       const written = await recordImageTags(tagFile, { trainer: tag, scorer: tag });
       out.out(`Pushed both images with tag ${tag}; recorded in ${relativeTagFile}: ${JSON.stringify(written)}`);
       out.out(`Commit that file and deploy: npx cdktf deploy ${options.env}`);

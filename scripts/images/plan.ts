@@ -35,22 +35,37 @@ export function registryOf(repositoryUrl: string): string {
   return repositoryUrl.slice(0, slash);
 }
 
-export function planBuildPush(input: BuildPushInput): PlannedCommand[] {
+/**
+ * The command that tells whether an image's tag is already in ECR (exit 0: it is). The repositories are
+ * immutable, so a rerun after a partial push skips what is there instead of failing on it.
+ */
+export function existsCommand(input: BuildPushInput, name: ImageName): PlannedCommand {
+  const url = input.images[name].repositoryUrl;
+  return {
+    argv: ['aws', 'ecr', 'describe-images', '--region', input.region, '--repository-name', url.slice(url.indexOf('/') + 1), '--image-ids', `imageTag=${input.tag}`],
+    description: `check whether ${name}:${input.tag} is already pushed`,
+  };
+}
+
+/** Login, build and push of the given images (both by default). */
+export function planBuildPush(input: BuildPushInput, only: readonly ImageName[] = imageNames): PlannedCommand[] {
   if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(input.tag)) throw new Error(`Image tag ${JSON.stringify(input.tag)} is not a valid Docker tag`);
-  const registries = [...new Set(imageNames.map((name) => registryOf(input.images[name].repositoryUrl)))];
+  const selected = imageNames.filter((name) => only.includes(name));
+  if (selected.length === 0) return [];
+  const registries = [...new Set(selected.map((name) => registryOf(input.images[name].repositoryUrl)))];
   const commands: PlannedCommand[] = [];
   for (const registry of registries) {
     commands.push({ argv: ['aws', 'ecr', 'get-login-password', '--region', input.region], description: `get an ECR token for ${registry}` });
     commands.push({ argv: ['docker', 'login', '--username', 'AWS', '--password-stdin', registry], pipeFromPrevious: true, description: `log docker in to ${registry}` });
   }
-  for (const name of imageNames) {
+  for (const name of selected) {
     const image = `${input.images[name].repositoryUrl}:${input.tag}`;
     commands.push({
       argv: ['docker', 'build', '--platform', input.platform, '--file', input.images[name].dockerfile, '--tag', image, '--label', `org.opencontainers.image.revision=${input.revision}`, input.context],
       description: `build the ${name} image`,
     });
   }
-  for (const name of imageNames) {
+  for (const name of selected) {
     commands.push({ argv: ['docker', 'push', `${input.images[name].repositoryUrl}:${input.tag}`], description: `push the ${name} image` });
   }
   return commands;

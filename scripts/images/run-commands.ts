@@ -16,6 +16,16 @@ export function checkTools(): void {
   if (aws.error || aws.status !== 0) throw new CliError('the aws CLI is not usable (needed for `aws ecr get-login-password`): install AWS CLI v2, or use --dry-run', { cause: aws.error });
 }
 
+/** Runs an `aws ecr describe-images` check: true when the tag exists, false when ECR says it does not. */
+export function imageExists(command: PlannedCommand, cwd: string): boolean {
+  const result = spawnSync(command.argv[0]!, command.argv.slice(1), { cwd, encoding: 'utf8' });
+  if (result.error) throw new CliError(`Could not ${command.description}`, { cause: result.error });
+  if (result.status === 0) return true;
+  if (/ImageNotFoundException/.test(result.stderr)) return false;
+  // Anything else (credentials, a missing repository: is the environment deployed?) stops the run here.
+  throw new CliError(`Could not ${command.description}: ${result.stderr.trim() || `aws exited with ${result.status}`}`);
+}
+
 export async function runPlan(commands: readonly PlannedCommand[], cwd: string, log: (line: string) => void): Promise<void> {
   for (let index = 0; index < commands.length; index += 1) {
     const command = commands[index]!;

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadEnvironment, readImageTagsOverride } from '../../environments';
 import { buildPushCommand } from '../../scripts/images/build-push';
-import { planAsShell, planBuildPush, shellQuote } from '../../scripts/images/plan';
+import { existsCommand, planAsShell, planBuildPush, shellQuote } from '../../scripts/images/plan';
 import { recordImageTags, readImageTags } from '../../scripts/images/tag-file';
 import { buildPushInput } from '../../scripts/images/targets';
 import { ExitCode } from '../../scripts/cli/errors';
@@ -30,6 +30,20 @@ describe('the build and push plan', () => {
     expect(pushes.map((c) => c.argv[2])).toEqual([
       `${prod.account.id}.dkr.ecr.${prod.account.region}.amazonaws.com/mlp-prod/trainer:t1`,
       `${prod.account.id}.dkr.ecr.${prod.account.region}.amazonaws.com/mlp-prod/scorer:t1`,
+    ]);
+  });
+
+  it('builds and pushes only the images still missing from ECR, after logging in', () => {
+    const lines = planAsShell(planBuildPush(buildPushInput(staging, 'abc1234', 'abc1234', 'linux/amd64'), ['scorer']));
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/^aws ecr get-login-password .* \| docker login /);
+    expect(lines.slice(1).every((line) => line.includes('/mlp-staging/scorer:abc1234'))).toBe(true);
+    expect(planBuildPush(buildPushInput(staging, 'abc1234', 'abc1234', 'linux/amd64'), [])).toEqual([]);
+  });
+
+  it('checks whether a tag is already pushed with the repository name inside the registry', () => {
+    expect(planAsShell([existsCommand(buildPushInput(staging, 'abc1234', 'abc1234', 'linux/amd64'), 'trainer')])).toEqual([
+      `aws ecr describe-images --region ${staging.account.region} --repository-name mlp-staging/trainer --image-ids imageTag=abc1234`,
     ]);
   });
 
