@@ -36,7 +36,7 @@ export default defineEnvironment({
     auth: { type: 'msk-iam', clusterArn: 'arn:aws:kafka:eu-central-1:222222222222:cluster/mlp-prod/6f1c2b3a-1d2e-4f5a-9b8c-7d6e5f4a3b2c-2' },
   },
   schedules: {
-    training: { cron: '0 0 ? * SUN *', timezone: 'Europe/Berlin', enabled: true },
+    training: { cron: '30 0 * * ? *', timezone: 'Europe/Berlin', enabled: true },
     inference: { cron: '0 4 * * ? *', timezone: 'Europe/Berlin', enabled: true },
     retry: { maximumRetryAttempts: 5, maximumEventAgeSeconds: 7200 },
   },
