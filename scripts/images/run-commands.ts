@@ -5,14 +5,14 @@ import { CliError } from '../cli/errors';
 import { PlannedCommand, shellQuote } from './plan';
 
 /** Fails clearly when docker (client and engine) or the aws CLI is not usable on this machine. */
-export function checkTools(): void {
-  const docker = spawnSync('docker', ['version', '--format', '{{.Server.Version}}'], { encoding: 'utf8' });
+export function checkTools(env: NodeJS.ProcessEnv = process.env): void {
+  const docker = spawnSync('docker', ['version', '--format', '{{.Server.Version}}'], { encoding: 'utf8', env });
   if (docker.error) throw new CliError('docker is not installed (or not on PATH): install Docker, or use --dry-run to print the commands', { cause: docker.error });
   if (docker.status !== 0) {
     const reason = (docker.stderr || docker.stdout).trim().split('\n').pop()?.replace(/[.?!\s]+$/, '') ?? 'no answer';
     throw new CliError(`docker is installed but its engine is not reachable (${reason}): start the Docker engine, or use --dry-run to print the commands`);
   }
-  const aws = spawnSync('aws', ['--version'], { encoding: 'utf8' });
+  const aws = spawnSync('aws', ['--version'], { encoding: 'utf8', env });
   if (aws.error || aws.status !== 0) throw new CliError('the aws CLI is not usable (needed for `aws ecr get-login-password`): install AWS CLI v2, or use --dry-run', { cause: aws.error });
 }
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadEnvironment, readImageTagsOverride } from '../../environments';
@@ -6,6 +6,7 @@ import { buildPushCommand } from '../../scripts/images/build-push';
 import { existsCommand, planAsShell, planBuildPush, shellQuote } from '../../scripts/images/plan';
 import { recordImageTags, readImageTags } from '../../scripts/images/tag-file';
 import { buildPushInput } from '../../scripts/images/targets';
+import { checkTools } from '../../scripts/images/run-commands';
 import { ExitCode } from '../../scripts/cli/errors';
 import { captureIo } from './support';
 
@@ -75,6 +76,23 @@ describe('the build and push plan', () => {
   it('refuses "latest": the repositories are immutable', async () => {
     const io = captureIo();
     await expect(buildPushCommand(['--env', 'staging', '--dry-run', '--tag', 'latest'], io)).resolves.toBe(ExitCode.usage);
+  });
+});
+
+describe('a real build and push on a machine without a usable Docker', () => {
+  const bin = mkdtempSync(path.join(os.tmpdir(), 'fake-bin-'));
+
+  it('fails clearly when docker is not installed', () => {
+    expect(() => checkTools({ PATH: bin })).toThrow('docker is not installed (or not on PATH): install Docker, or use --dry-run to print the commands');
+  });
+
+  it('fails clearly when the docker client cannot reach an engine, quoting docker\'s reason', () => {
+    const docker = path.join(bin, 'docker');
+    writeFileSync(docker, '#!/bin/sh\necho "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?" >&2\nexit 1\n');
+    chmodSync(docker, 0o755);
+    expect(() => checkTools({ PATH: `${bin}:/usr/bin:/bin` })).toThrow(
+      'docker is installed but its engine is not reachable (Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running): start the Docker engine, or use --dry-run',
+    );
   });
 });
 
