@@ -53,4 +53,17 @@ export function checkOverrides(overrides: readonly PipelineParameter[], declared
     const list = declared.length ? declared.map((parameter) => parameter.name).join(', ') : '(none)';
     throw new UsageError(`--param ${unknown.join(', ')}: pipeline ${pipelineName} declares no such parameter; it declares: ${list}`);
   }
+  const byName = new Map(declared.map((parameter) => [parameter.name, parameter]));
+  for (const override of overrides) {
+    const type = byName.get(override.Name)!.type;
+    const check = valueChecks[type];
+    if (check && !check.test(override.Value)) throw new UsageError(`--param ${override.Name}=${override.Value}: ${pipelineName} declares ${override.Name} as ${type}; expected ${check.expected}`);
+  }
 }
+
+// SageMaker parameter types other than String, checked here so that a typo fails before the execution starts.
+const valueChecks: Record<string, { test: (value: string) => boolean; expected: string } | undefined> = {
+  Integer: { test: (value) => /^-?\d+$/.test(value), expected: 'a whole number' },
+  Float: { test: (value) => value.trim() !== '' && Number.isFinite(Number(value)), expected: 'a number, e.g. 0.75' },
+  Boolean: { test: (value) => value === 'true' || value === 'false', expected: 'true or false' },
+};

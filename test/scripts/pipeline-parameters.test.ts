@@ -40,4 +40,11 @@ describe('pipeline parameter overrides', () => {
     );
     expect(() => checkOverrides([{ Name: 'RunDate', Value: 'x' }], declaredParameters(definition), 'p')).not.toThrow();
   });
+
+  it('refuses a value that does not fit the declared parameter type', () => {
+    expect(() => checkOverrides([{ Name: 'QualityThreshold', Value: 'high' }], declaredParameters(definition), 'p')).toThrow(
+      '--param QualityThreshold=high: p declares QualityThreshold as Float; expected a number, e.g. 0.75',
+    );
+    expect(() => checkOverrides([{ Name: 'QualityThreshold', Value: '0.8' }], declaredParameters(definition), 'p')).not.toThrow();
+  });
 });
