@@ -13,4 +13,11 @@ npx tsx scripts/local-services/cli.ts install
 echo "[test] integration tests"
 npx jest --selectProjects integration --runInBand
 echo "[test] trainer tests (pytest)"
-npx tsx scripts/local-services/cli.ts exec --only mlflow -- .venv/bin/python -m pytest -q test/trainer
+status=0
+npx tsx scripts/local-services/cli.ts exec --only mlflow -- .venv/bin/python -m pytest -q test/trainer || status=$?
+# pytest exits 5 when it collects no tests; accept that only while test/trainer really holds no test files.
+if [ "$status" -eq 5 ] && [ -z "$(find test/trainer -name 'test_*.py' -o -name '*_test.py' | head -n 1)" ]; then
+  echo "[test] no trainer tests yet (test/trainer has no test files); skipping"
+  status=0
+fi
+exit "$status"
