@@ -62,7 +62,7 @@ export class ArtifactStore extends Construct {
           Sid: 'DenyInsecureTransport',
           Effect: 'Deny',
           Principal: { AWS: '*' },
-          Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:ListBucket', 's3:GetBucketLocation', 's3:PutObjectAcl'],
+          Action: ['s3:*'],
           Resource: [this.bucket.arn, `${this.bucket.arn}/*`],
           Condition: { Bool: { 'aws:SecureTransport': 'false' } },
         },

@@ -1,5 +1,6 @@
-// IAM policy documents as typed values, rendered to the JSON string the provider expects. Actions are always
-// listed explicitly (no "service:*"); a "*" resource is only written through UNSCOPABLE, with the reason.
+// IAM policy documents as typed values, rendered to the JSON string the provider expects. Allowed actions are
+// always listed explicitly (no "service:*"); a "*" resource is only written through UNSCOPABLE, with the reason.
+// A Deny may use a wildcard action: denying more is the safe direction (e.g. every S3 call without TLS).
 export type Principal = { readonly AWS: string | readonly string[] } | { readonly Service: string | readonly string[] };
 
 export interface PolicyStatement {
@@ -20,7 +21,7 @@ export const UNSCOPABLE = '*';
 
 export function policyDocument(statements: readonly PolicyStatement[]): string {
   for (const statement of statements) {
-    const wildcard = statement.Action.find((action) => action.includes('*'));
+    const wildcard = statement.Effect === 'Deny' ? undefined : statement.Action.find((action) => action.includes('*'));
     if (wildcard) throw new Error(`policy statement ${statement.Sid}: wildcard action "${wildcard}" is not allowed, list the actions`);
   }
   return JSON.stringify({

@@ -60,7 +60,7 @@ describe.each(['staging', 'prod'])('storage and image repositories of %s', (name
         Effect: 'Deny',
         Sid: 'DenyInsecureTransport',
         Principal: { AWS: '*' },
-        Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:ListBucket', 's3:GetBucketLocation', 's3:PutObjectAcl'],
+        Action: ['s3:*'],
         Resource: [bucketArn, `${bucketArn}/*`],
         Condition: { Bool: { 'aws:SecureTransport': 'false' } },
       },
