@@ -56,6 +56,10 @@ export function parseServiceNames(list: readonly string[]): ServiceName[] {
   return ALL_SERVICES.filter((n) => list.includes(n));
 }
 
+function isBindFailure(err: unknown): boolean {
+  return err instanceof LocalServicesError && err.code === 'START_FAILED' && /Address already in use|EADDRINUSE|BindException/i.test(err.message);
+}
+
 const defaultLog = (line: string) => process.stderr.write(`[services] ${line}\n`);
 
 export async function startServices(opts: StartOptions = {}): Promise<RunningServices> {
@@ -111,8 +115,29 @@ export async function startServices(opts: StartOptions = {}): Promise<RunningSer
   };
   register(cleanable);
 
+  // A port chosen free can be taken by someone else before the service binds it (parallel runs on one machine):
+  // then choose fresh ones and try again. A configured port is never swapped.
+  const startWithFreshPorts = async (n: ServiceName): Promise<void> => {
+    const h = handles.get(n) as ServiceHandle;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await startHandle(h, run, log);
+      } catch (err) {
+        if (!(isBindFailure(err) && opts.ports?.[n] === undefined && attempt < 3)) throw err;
+        const fresh: number[] = [];
+        for (let i = 0; i < h.ctx.ports.length; i++) {
+          const p = await findFreePort(taken);
+          taken.add(p);
+          fresh.push(p);
+        }
+        log(`${n}: port ${h.ctx.ports.join('/')} was taken meanwhile; retrying on ${fresh.join('/')}`);
+        h.ctx.ports = fresh;
+      }
+    }
+  };
+
   const started = Date.now();
-  const results = await Promise.allSettled(names.map((n) => startHandle(handles.get(n) as ServiceHandle, run, log)));
+  const results = await Promise.allSettled(names.map(startWithFreshPorts));
   const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
   if (failures.length > 0) {
     // Keep the folder so the logs named in the error can be read; the next start cleans it up.

@@ -124,12 +124,14 @@ export function readLogTail(file: string, lines = 25): string {
  * left behind even when no handler of ours could run.
  */
 export function startWatchdog(ownerPid: number, pidDir: string, logFile: string): SpawnedProcess {
+  // `kill -SIG -PGID` without `--`: the one spelling that dash (sh on Debian/Ubuntu) and bash both accept.
+  // Pid files stay, so `services stop` can still find anything that survives even this.
   const script = [
     'owner="$1"; dir="$2"',
     'while kill -0 "$owner" 2>/dev/null; do sleep 1; done',
-    'for f in "$dir"/*.pid; do [ -f "$f" ] && kill -TERM -- "-$(cat "$f")" 2>/dev/null; done',
+    'for f in "$dir"/*.pid; do [ -f "$f" ] && kill -TERM "-$(cat "$f")"; done',
     'sleep 10',
-    'for f in "$dir"/*.pid; do [ -f "$f" ] && kill -KILL -- "-$(cat "$f")" 2>/dev/null; rm -f "$f"; done',
+    'for f in "$dir"/*.pid; do [ -f "$f" ] && kill -KILL "-$(cat "$f")" 2>/dev/null; done',
   ].join('\n');
   return spawnInGroup({ cmd: 'sh', args: ['-c', script, 'local-services-watchdog', String(ownerPid), pidDir], cwd: pidDir, logFile });
 }

@@ -43,7 +43,7 @@ export function readRunRecord(dir: string): RunRecord | undefined {
 }
 
 export function recordPid(pidDir: string, name: string, pid: number): void {
-  fs.writeFileSync(path.join(pidDir, `${name}.pid`), String(pid));
+  fs.writeFileSync(path.join(pidDir, `${name}.pid`), `${pid}\n`);
 }
 
 export function forgetPid(pidDir: string, name: string): void {
