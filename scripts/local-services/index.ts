@@ -111,6 +111,13 @@ export async function startServices(opts: StartOptions = {}): Promise<RunningSer
     killNow: () => {
       for (const h of handles.values()) if (h.process) killGroupNow(h.process.pid);
       killGroupNow(watchdog.pid);
+      if (!keep) {
+        try {
+          fs.rmSync(run.dir, { recursive: true, force: true });
+        } catch {
+          // Exiting: a folder that cannot be removed now is stale and removed by the next start or `services stop`.
+        }
+      }
     },
   };
   register(cleanable);

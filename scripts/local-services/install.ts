@@ -87,12 +87,12 @@ async function withLock<T>(lockDir: string, log: (line: string) => void, fn: () 
 }
 
 /** Runs a command with its output appended to logFile; a non-zero exit becomes an INSTALL_FAILED with the tail. */
-function runLogged(what: string, cmd: string, args: string[], logFile: string, cwd: string): Promise<void> {
+export function runLogged(what: string, cmd: string, args: string[], logFile: string, cwd: string): Promise<void> {
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
   fs.appendFileSync(logFile, `\n$ ${cmd} ${args.join(' ')}\n`);
   return new Promise((resolve, reject) => {
     const fd = fs.openSync(logFile, 'a');
-    const child = spawn(cmd, args, { cwd, stdio: ['ignore', fd, fd] });
+    const child = spawn(cmd, args, { cwd, stdio: ['ignore', fd, fd], env: process.env });
     fs.closeSync(fd);
     child.once('error', (err) =>
       reject(new LocalServicesError('INSTALL_FAILED', `${what} could not run '${cmd}': ${err.message}`, { cause: err })),

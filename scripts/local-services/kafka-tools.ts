@@ -61,7 +61,7 @@ export function runKafkaTool(className: string, args: string[], opts: KafkaToolO
   const { cmd, args: fullArgs } = kafkaToolCommand(className, args, opts);
   const timeoutMs = opts.timeoutMs ?? 120_000;
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, fullArgs, { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, fullArgs, { detached: true, stdio: ['pipe', 'pipe', 'pipe'], env: process.env });
     let stdout = '';
     let stderr = '';
     let timedOut = false;

@@ -138,6 +138,7 @@ export function startWatchdog(ownerPid: number, pidDir: string, logFile: string)
 
 /** True when `cmd` can be run (exists on PATH and exits 0 with the given args). */
 export function commandWorks(cmd: string, args: string[] = ['--version']): boolean {
-  const r = spawnSync(cmd, args, { stdio: 'ignore', timeout: 30_000 });
+  // env passed explicitly: the PATH seen by this module (a jest sandbox has its own) is the one to search.
+  const r = spawnSync(cmd, args, { stdio: 'ignore', timeout: 30_000, env: process.env });
   return r.error === undefined && r.status === 0;
 }
