@@ -39,12 +39,12 @@ describe('the scorer against real Kafka and MLflow', () => {
   }
 
   /** Scores a trainer-generated batch and checks what a read_committed consumer gets. */
-  async function scoreGenerated(format: 'csv' | 'parquet', rows: number, badRows: number, files: number) {
+  async function scoreGenerated(format: 'csv' | 'parquet', rows: number, badRows: number, files: number, extra: Record<string, string> = {}) {
     const work = mkdtempSync(path.join(tmpdir(), `scorer-e2e-${format}-`));
     const generated = await generateData(path.join(work, 'in'), rows, { format, badRows, files, seed: 11 });
     const topic = uniqueName('predictions');
     const output = path.join(work, 'out');
-    const result = await runScorer(scorerEnv(path.join(work, 'in'), output, topic));
+    const result = await runScorer(scorerEnv(path.join(work, 'in'), output, topic, extra));
     expect(result.code).toBe(0);
 
     const good = rows - badRows;
@@ -74,8 +74,8 @@ describe('the scorer against real Kafka and MLflow', () => {
     await scoreGenerated('csv', 3_000, 6, 2);
   });
 
-  it('scores a trainer-generated Parquet batch the same way', async () => {
-    await scoreGenerated('parquet', 2_000, 4, 1);
+  it('scores a trainer-generated Parquet batch the same way, with the producer on the main thread', async () => {
+    await scoreGenerated('parquet', 2_000, 4, 1, { KAFKA_PRODUCER_THREAD: 'false' });
   });
 
   it('fails clearly and publishes nothing when the alias does not exist', async () => {

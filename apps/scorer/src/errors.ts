@@ -40,8 +40,10 @@ export class PublishError extends ScorerError {
   }
 }
 
+/** The message and its chain of causes, skipping a cause whose text the message already carries. */
 export function describeError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
-  const cause = error.cause instanceof Error ? ` (cause: ${describeError(error.cause)})` : '';
-  return `${error.message}${cause}`;
+  if (!(error.cause instanceof Error)) return error.message;
+  const cause = describeError(error.cause);
+  return error.message.includes(cause) || error.message.includes(error.cause.message) ? error.message : `${error.message} (cause: ${cause})`;
 }

@@ -7,6 +7,7 @@ import { jsonLogger } from './log';
 import { MlflowClient } from './mlflow/client';
 import { KafkaPublisher } from './publish/kafka-publisher';
 import { saslOptions } from './publish/kafka-auth';
+import { ThreadedPublisher } from './publish/threaded-publisher';
 import { executeRun } from './run/execute-run';
 
 /** Exit codes: 0 success, 1 run failed (manifest written), 2 invalid configuration (nothing attempted). */
@@ -45,7 +46,9 @@ export async function main(argv: string[], env: Record<string, string | undefine
     mlflow,
     s3: getS3,
     publisher: async () =>
-      new KafkaPublisher({ config: config.kafka, log, sasl: await saslOptions(config.kafka.auth, () => new SecretsManagerClient(aws)) }),
+      config.kafka.producerThread
+        ? new ThreadedPublisher({ config: config.kafka, aws }, log)
+        : new KafkaPublisher({ config: config.kafka, log, sasl: await saslOptions(config.kafka.auth, () => new SecretsManagerClient(aws)) }),
   });
   s3?.destroy();
   return manifest.status === 'succeeded' ? EXIT.ok : EXIT.runFailed;

@@ -81,6 +81,7 @@ function resolve(raw: RawConfig, sources: ConfigSources): ScorerConfig {
       createTopics: raw.KAFKA_CREATE_TOPICS,
       chunkSize: raw.KAFKA_CHUNK_SIZE,
       retries: raw.KAFKA_RETRIES,
+      producerThread: raw.KAFKA_PRODUCER_THREAD,
     },
     runId: raw.RUN_ID ?? randomUUID(),
     runDate: raw.RUN_DATE ?? now.toISOString().slice(0, 10),

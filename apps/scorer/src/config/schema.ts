@@ -35,6 +35,8 @@ export interface KafkaConfig {
   /** Messages per produce call; one call is in flight while the next chunk is scored. */
   chunkSize: number;
   retries: number;
+  /** Run the kafkajs producer on a worker thread, so record encoding overlaps with reading and scoring. */
+  producerThread: boolean;
 }
 
 export interface ScorerConfig {
@@ -87,8 +89,9 @@ export const rawConfigSchema = z.object({
   KAFKA_TRANSACTION_TIMEOUT_MS: positiveInt.default(900_000),
   KAFKA_COMPRESSION: z.enum(['gzip', 'none'], { error: 'must be gzip or none' }).default('gzip'),
   KAFKA_CREATE_TOPICS: bool.default(false),
-  KAFKA_CHUNK_SIZE: positiveInt.default(5000),
+  KAFKA_CHUNK_SIZE: positiveInt.default(2000),
   KAFKA_RETRIES: z.coerce.number().int().min(0).default(5),
+  KAFKA_PRODUCER_THREAD: bool.default(true),
   RUN_ID: z.string().min(1).optional(),
   RUN_DATE: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'must be a date like 2026-01-31' }).optional(),
   SHARD_ID: z.string().regex(/^[A-Za-z0-9._-]+$/, { error: 'must be letters, digits, ".", "_" or "-"' }).optional(),

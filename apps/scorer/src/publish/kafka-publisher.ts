@@ -1,4 +1,4 @@
-import { CompressionTypes, Kafka, KafkaConfig as KafkajsConfig, Partitioners, Producer, Transaction, logLevel } from 'kafkajs';
+import { CompressionTypes, Kafka, KafkaConfig as KafkajsConfig, Message, Partitioners, Producer, Transaction, logLevel } from 'kafkajs';
 import type { KafkaConfig } from '../config/schema';
 import { PublishError, describeError } from '../errors';
 import type { Logger } from '../log';
@@ -23,7 +23,9 @@ export class KafkaPublisher implements PredictionPublisher {
   private readonly kafka: Kafka;
   private readonly producer: Producer;
   private transaction: Transaction | undefined;
-  private buffer = new Map<string, OutgoingMessage[]>();
+  private buffer = new Map<string, Message[]>();
+  // A run's messages share one headers object; encoding its values once spares kafkajs a Buffer.from per header per record.
+  private readonly encodedHeaders = new WeakMap<Record<string, string>, Record<string, Buffer>>();
   private buffered = 0;
   private inflight: Promise<void> | undefined;
   private failure: PublishError | undefined;
@@ -80,9 +82,9 @@ export class KafkaPublisher implements PredictionPublisher {
   async publish(topic: string, messages: OutgoingMessage[]): Promise<void> {
     if (this.failure) throw this.failure;
     if (messages.length === 0) return;
-    const queue = this.buffer.get(topic);
-    if (queue) queue.push(...messages);
-    else this.buffer.set(topic, [...messages]);
+    let queue = this.buffer.get(topic);
+    if (!queue) this.buffer.set(topic, (queue = []));
+    for (const m of messages) queue.push({ key: m.key, value: m.value, headers: this.headerBuffers(m.headers) });
     this.buffered += messages.length;
     if (this.buffered >= this.options.config.chunkSize) await this.sendBuffered();
   }
@@ -129,6 +131,15 @@ export class KafkaPublisher implements PredictionPublisher {
     await this.producer.disconnect();
   }
 
+  private headerBuffers(headers: Record<string, string>): Record<string, Buffer> {
+    let encoded = this.encodedHeaders.get(headers);
+    if (!encoded) {
+      encoded = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, Buffer.from(v)]));
+      this.encodedHeaders.set(headers, encoded);
+    }
+    return encoded;
+  }
+
   private async sendBuffered(): Promise<void> {
     await this.inflight;
     if (this.failure) throw this.failure;
@@ -144,10 +155,11 @@ export class KafkaPublisher implements PredictionPublisher {
         for (const { topic, messages } of topicMessages) this.acknowledged[topic] = (this.acknowledged[topic] ?? 0) + messages.length;
       })
       .catch((error: unknown) => {
-        this.failure = new PublishError(`producing to Kafka failed after retries: ${describeError(error)}`, {
-          retryable: true,
-          cause: error,
-        });
+        const text = describeError(error);
+        const hint = /does not host this topic-partition|without metadata/i.test(text) && !this.options.config.createTopics
+          ? ` (do topics ${this.options.config.topic} and ${this.options.config.dlqTopic} exist? The scorer creates topics only with KAFKA_CREATE_TOPICS=true)`
+          : '';
+        this.failure = new PublishError(`producing to Kafka failed after retries: ${text}${hint}`, { retryable: true, cause: error });
       });
   }
 
@@ -156,11 +168,12 @@ export class KafkaPublisher implements PredictionPublisher {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
-      const created = await admin.createTopics({
-        waitForLeaders: true,
-        topics: [config.topic, config.dlqTopic].map((topic) => ({ topic, numPartitions: this.options.createPartitions ?? 3 })),
-      });
-      log.info('topics_ensured', { topics: [config.topic, config.dlqTopic], created });
+      const existing = new Set(await admin.listTopics());
+      const missing = [config.topic, config.dlqTopic].filter((topic) => !existing.has(topic));
+      if (missing.length > 0) {
+        await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions: this.options.createPartitions ?? 3 })) });
+      }
+      log.info('topics_ensured', { topics: [config.topic, config.dlqTopic], created: missing });
     } finally {
       await admin.disconnect();
     }
