@@ -17,11 +17,18 @@ function onExit(): void {
 }
 
 function onSignal(signal: NodeJS.Signals): void {
-  if (stopping) return;
+  if (stopping) {
+    // A second Ctrl-C while stopping: the user does not want to wait for graceful shutdowns.
+    process.stderr.write(`\n[services] ${signal} again: killing local services now\n`);
+    onExit();
+    process.exit(130);
+  }
   stopping = true;
+  // Counted now, while every listener of this signal is still registered (`once` listeners remove themselves).
+  const othersListen = process.listenerCount(signal) > 1;
   process.stderr.write(`\n[services] ${signal}: stopping local services…\n`);
   void Promise.allSettled([...live].map((c) => c.stop())).then(() => {
-    const othersListen = process.listenerCount(signal) > 1;
+    stopping = false;
     uninstall();
     // Someone else (e.g. the CLI or jest) also handles this signal: they decide how to exit. Otherwise restore the
     // default behaviour by raising the signal again without our handler.
@@ -52,3 +59,4 @@ export function unregister(c: Cleanable): void {
   live.delete(c);
   if (live.size === 0 && !stopping) uninstall();
 }
+
