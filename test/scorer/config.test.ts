@@ -62,8 +62,11 @@ describe('scorer configuration', () => {
     expect(load({ KAFKA_AUTH: 'scram-sha-256', KAFKA_SASL_SECRET_ARN: 'arn:secret' }).kafka.auth).toEqual({ kind: 'scram-sha-256', secretArn: 'arn:secret' });
   });
 
-  it('derives a stable transactional id per shard from the SageMaker host, and none when transactions are off', () => {
-    expect(loadConfig({ env: required, argv: [], currentHost: 'algo-2' }).kafka.transactionalId).toBe('ml-platform-scorer.staging.predictions.algo-2');
+  it('derives a stable transactional id and an own output folder per shard from the SageMaker host, and no id when transactions are off', () => {
+    const shard = loadConfig({ env: required, argv: [], currentHost: 'algo-2' });
+    expect(shard.kafka.transactionalId).toBe('ml-platform-scorer.staging.predictions.algo-2');
+    expect(shard.outputDir).toBe('/opt/ml/processing/output/algo-2');
+    expect(load().outputDir).toBe('/opt/ml/processing/output');
     expect(load({ KAFKA_TRANSACTIONS: 'false' }).kafka.transactionalId).toBeUndefined();
   });
 

@@ -58,6 +58,7 @@ function resolve(raw: RawConfig, sources: ConfigSources): ScorerConfig {
   return {
     inputPath: raw.INPUT_PATH,
     outputPath: raw.OUTPUT_PATH,
+    outputDir: shardId === '0' ? raw.OUTPUT_PATH : path.join(raw.OUTPUT_PATH, shardId),
     modelCacheDir: raw.MODEL_CACHE_DIR ?? path.join(os.tmpdir(), 'ml-platform-scorer-models'),
     mlflow: {
       trackingUri: raw.MLFLOW_TRACKING_URI,

@@ -42,6 +42,11 @@ export interface KafkaConfig {
 export interface ScorerConfig {
   inputPath: string;
   outputPath: string;
+  /**
+   * Where this shard writes its manifest and rejected rows: OUTPUT_PATH itself for the default shard "0" (local runs),
+   * OUTPUT_PATH/<shard> otherwise, because SageMaker uploads every instance's output folder to the same S3 prefix.
+   */
+  outputDir: string;
   mlflow: { trackingUri: string; auth: MlflowAuth; timeoutMs: number; retries: number };
   model: ModelRef;
   modelCacheDir: string;

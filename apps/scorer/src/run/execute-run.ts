@@ -49,7 +49,7 @@ export async function executeRun(deps: RunDependencies): Promise<RunManifest> {
 
   log.info('run_started', { runId: config.runId, runDate: config.runDate, shardId: config.shardId, input: config.inputPath, model: config.model });
   try {
-    rejectedRows = await RejectedRowsFile.open(config.outputPath);
+    rejectedRows = await RejectedRowsFile.open(config.outputDir);
     model = await resolveModel(deps.mlflow, config.model, config.modelCacheDir, log);
     resolveModelMs = now().getTime() - started.getTime();
     const onnx = await OnnxModel.load(model.onnxPath, model.featureSchema);
@@ -157,7 +157,7 @@ export async function executeRun(deps: RunDependencies): Promise<RunManifest> {
     throughputRowsPerSecond: rate(counts.read, processStarted, finished),
     ...(failure ? { error: { code: failure.code, message: describeError(failure), retryable: failure.retryable } } : {}),
   };
-  const manifestPath = await writeManifest(config.outputPath, manifest);
+  const manifestPath = await writeManifest(config.outputDir, manifest);
   log.info('run_finished', { status: manifest.status, manifest: manifestPath, counts: manifest.counts, rowsPerSecond: manifest.throughputRowsPerSecond, error: manifest.error });
   return manifest;
 }
