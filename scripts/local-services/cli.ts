@@ -32,6 +32,17 @@ Services (S): ${ALL_SERVICES.join(', ')}. Ports are chosen free unless given wit
 
 const log = (line: string) => process.stderr.write(`[services] ${line}\n`);
 
+/**
+ * `npx tsx cli.ts` runs us in a child of the tsx wrapper; if the wrapper is killed outright we are re-parented and
+ * nobody would ever send us Ctrl-C. Treat that like a hang-up so the services stop.
+ */
+function stopWhenOrphaned(): void {
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) process.kill(process.pid, 'SIGHUP');
+  }, 1_000).unref();
+}
+
 function parsePorts(spec: string | undefined): Partial<Record<ServiceName, number>> {
   if (spec === undefined) return {};
   const ports: Partial<Record<ServiceName, number>> = {};
@@ -64,6 +75,7 @@ async function cmdStart(args: string[]): Promise<number> {
   const services = await startServices({ only, keep: values.keep ?? false, ports: parsePorts(values.port), log });
   process.stdout.write(`Local services are running (data and logs: ${services.runDir}):\n${describe(services)}\n\n`);
   process.stdout.write(`${renderExportLine(services.env())}\n\nPress Ctrl-C to stop.\n`);
+  stopWhenOrphaned();
   return new Promise((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
       void services.stop().then(
@@ -93,6 +105,7 @@ async function cmdExec(args: string[]): Promise<number> {
   const only = parseOnly(values.only);
   await ensureInstalled(only, { log });
   const services = await startServices({ only, ports: parsePorts(values.port), log });
+  stopWhenOrphaned();
   let code: number;
   try {
     code = await new Promise<number>((resolve) => {
