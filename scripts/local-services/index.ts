@@ -11,7 +11,7 @@ import { mlflowService } from './mlflow';
 import { defaultBaseDir, defaultVenvDir } from './paths';
 import { choosePort, findFreePort, isPortFree } from './ports';
 import { killGroupNow, signalGroup, startWatchdog } from './processes';
-import { cleanStaleRuns, createRunFolder, readRunRecord, writeRunRecord } from './run-registry';
+import { cleanStaleRuns, createRunFolder, writeRunRecord } from './run-registry';
 import { createHandle, startHandle, stopHandle, type ServiceHandle } from './runner';
 import type { ServiceSpec } from './service-spec';
 import { ALL_SERVICES, type Endpoints, type ServiceName } from './types';
@@ -92,6 +92,8 @@ export async function startServices(opts: StartOptions = {}): Promise<RunningSer
   const handles = new Map<ServiceName, ServiceHandle>(names.map((n) => [n, createHandle(SPECS[n], run, ports[n], baseDir, venvDir)]));
   let stopped = false;
   let stopping: Promise<void> | undefined;
+  // After a failed start the folder stays, so the logs named in the error can be read; the next start removes it.
+  let keepFolder = keep;
 
   // Memoized: the signal handler and the caller may both ask to stop, and both must wait for the same stop.
   const stopAll = (): Promise<void> => {
@@ -102,7 +104,7 @@ export async function startServices(opts: StartOptions = {}): Promise<RunningSer
       unregister(cleanable);
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
-      if (!keep) fs.rmSync(run.dir, { recursive: true, force: true });
+      if (!keepFolder) fs.rmSync(run.dir, { recursive: true, force: true });
     })();
     return stopping;
   };
@@ -111,7 +113,7 @@ export async function startServices(opts: StartOptions = {}): Promise<RunningSer
     killNow: () => {
       for (const h of handles.values()) if (h.process) killGroupNow(h.process.pid);
       killGroupNow(watchdog.pid);
-      if (!keep) {
+      if (!keepFolder) {
         try {
           fs.rmSync(run.dir, { recursive: true, force: true });
         } catch {
@@ -147,12 +149,8 @@ export async function startServices(opts: StartOptions = {}): Promise<RunningSer
   const results = await Promise.allSettled(names.map(startWithFreshPorts));
   const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
   if (failures.length > 0) {
-    // Keep the folder so the logs named in the error can be read; the next start cleans it up.
-    stopped = true;
-    await Promise.allSettled([...handles.values()].map((h) => stopHandle(h, run)));
-    signalGroup(watchdog.pid, 'SIGKILL');
-    unregister(cleanable);
-    writeRunRecord(run.dir, { ...(readRunRecord(run.dir) ?? { ownerPid: process.pid, startedAt: new Date().toISOString() }), keep: false });
+    keepFolder = true;
+    await stopAll().catch((err: unknown) => log(`stopping after the failed start also failed: ${String(err)}`));
     throw failures[0];
   }
 
