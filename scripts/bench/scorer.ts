@@ -1,6 +1,7 @@
 // Benchmark of the batch scorer end to end (read → validate → score → publish with acks=all to the local broker),
 // next to Kafka's own ProducerPerformance with the same record count, record size and acks as the ceiling.
 //   npm run bench:scorer [-- --rows 1000000 --format csv|parquet --files 4 --compression none|gzip]
+//                        [--node-args "--cpu-prof --cpu-prof-dir=/tmp/prof"]   (profiles main and producer thread)
 // Compression defaults to none on both sides so that the comparison is of the same bytes on the wire.
 // Uses the local services in the environment (KAFKA_BROKERS, MLFLOW_TRACKING_URI) or starts Kafka and MLflow.
 import { execFileSync, spawn } from 'node:child_process';
@@ -23,6 +24,8 @@ const rows = Number(option('rows', '1000000'));
 const format = option('format', 'csv');
 const files = Number(option('files', '4'));
 const compression = option('compression', 'none');
+// Extra node flags for the scorer process (NODE_OPTIONS refuses --cpu-prof).
+const nodeArgs = option('node-args', '').split(' ').filter(Boolean);
 // The scorer creates its topics with 3 partitions (KAFKA_CREATE_TOPICS); the ceiling gets the same.
 const partitions = 3;
 
@@ -38,13 +41,20 @@ function dataset(): string {
   return path.join(dir, 'data');
 }
 
-/** Runs the built scorer like the container does and samples its peak RSS (VmHWM) from /proc. */
-async function runScorer(env: Record<string, string>): Promise<{ code: number | null; peakRssMb: number; wallSeconds: number }> {
+/**
+ * Runs the built scorer like the container does and samples its peak RSS (VmHWM) and CPU time from /proc.
+ * CPU seconds per row is steadier than rows/s on a shared two-core machine, where the broker competes for CPU.
+ */
+async function runScorer(env: Record<string, string>): Promise<{ code: number | null; peakRssMb: number; wallSeconds: number; cpuSeconds: number }> {
   const started = Date.now();
-  const child = spawn(process.execPath, [path.join(ROOT, 'apps/scorer/dist/main.js')], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'apps/scorer/dist/main.js')], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   let peakKb = 0;
+  let cpuTicks = 0;
   const sample = () => {
     try {
+      // utime and stime: fields 14 and 15 of /proc/PID/stat, counted after the parenthesised command name.
+      const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      cpuTicks = Number(stat[11]) + Number(stat[12]);
       const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
       const hwm = /VmHWM:\s+(\d+) kB/.exec(status);
       if (hwm) peakKb = Math.max(peakKb, Number(hwm[1]));
@@ -58,7 +68,8 @@ async function runScorer(env: Record<string, string>): Promise<{ code: number | 
   });
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   clearInterval(timer);
-  return { code, peakRssMb: peakKb / 1024, wallSeconds: (Date.now() - started) / 1000 };
+  // Clock ticks are 100 per second on Linux; the last sample is at most 100 ms before the exit.
+  return { code, peakRssMb: peakKb / 1024, wallSeconds: (Date.now() - started) / 1000, cpuSeconds: cpuTicks / 100 };
 }
 
 async function main(): Promise<void> {
@@ -128,6 +139,7 @@ async function main(): Promise<void> {
     console.log(`record size                 ${recordSize} bytes`);
     console.log(`scorer rows/s               ${scorerRate} (processing ${(manifest.timings.processMs / 1000).toFixed(1)} s, process wall ${scorer.wallSeconds.toFixed(1)} s)`);
     console.log(`scorer peak RSS             ${scorer.peakRssMb.toFixed(0)} MB`);
+    console.log(`scorer CPU                  ${scorer.cpuSeconds.toFixed(1)} s (${((scorer.cpuSeconds / rows) * 1e6).toFixed(1)} µs per row, all threads)`);
     console.log(`ProducerPerformance rec/s   ${perfRate} (${summary})`);
     console.log(`ratio scorer/ceiling        ${(scorerRate / perfRate).toFixed(2)} (target >= 0.5)`);
   } finally {

@@ -1,7 +1,8 @@
-import { CompressionTypes, Kafka, KafkaConfig as KafkajsConfig, Message, Partitioners, Producer, Transaction, logLevel } from 'kafkajs';
+import { CompressionTypes, Kafka, KafkaConfig as KafkajsConfig, Message, Producer, Transaction, logLevel } from 'kafkajs';
 import type { KafkaConfig } from '../config/schema';
 import { PublishError, describeError } from '../errors';
 import type { Logger } from '../log';
+import { KeyHashPartitioner } from './partitioner';
 import type { OutgoingMessage, PredictionPublisher, PublishStats } from './publisher';
 
 type Sender = Pick<Producer, 'sendBatch'> | Pick<Transaction, 'sendBatch'>;
@@ -49,8 +50,8 @@ export class KafkaPublisher implements PredictionPublisher {
       },
     });
     this.producer = this.kafka.producer({
-      // murmur2 on the key, as the Java client does: an entity lands on the same partition whoever produces it.
-      createPartitioner: Partitioners.DefaultPartitioner,
+      // murmur2 on the key, as the Java client and kafkajs' DefaultPartitioner do, without per-record allocations.
+      createPartitioner: KeyHashPartitioner,
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
@@ -79,13 +80,18 @@ export class KafkaPublisher implements PredictionPublisher {
     });
   }
 
-  async publish(topic: string, messages: OutgoingMessage[]): Promise<void> {
+  publish(topic: string, messages: OutgoingMessage[]): Promise<void> {
+    return this.publishRecords(topic, messages.map((m) => ({ key: m.key, value: m.value, headers: this.headerBuffers(m.headers) })));
+  }
+
+  /** Same as publish, for records already in kafkajs' shape (the producer thread receives them pre-encoded). */
+  async publishRecords(topic: string, records: Message[]): Promise<void> {
     if (this.failure) throw this.failure;
-    if (messages.length === 0) return;
+    if (records.length === 0) return;
     let queue = this.buffer.get(topic);
     if (!queue) this.buffer.set(topic, (queue = []));
-    for (const m of messages) queue.push({ key: m.key, value: m.value, headers: this.headerBuffers(m.headers) });
-    this.buffered += messages.length;
+    for (const record of records) queue.push(record);
+    this.buffered += records.length;
     if (this.buffered >= this.options.config.chunkSize) await this.sendBuffered();
   }
 
@@ -131,7 +137,7 @@ export class KafkaPublisher implements PredictionPublisher {
     await this.producer.disconnect();
   }
 
-  private headerBuffers(headers: Record<string, string>): Record<string, Buffer> {
+  headerBuffers(headers: Record<string, string>): Record<string, Buffer> {
     let encoded = this.encodedHeaders.get(headers);
     if (!encoded) {
       encoded = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, Buffer.from(v)]));

@@ -5,6 +5,7 @@ import { ScorerError, describeError } from '../errors';
 import type { Logger } from '../log';
 import { saslOptions } from './kafka-auth';
 import { KafkaPublisher } from './kafka-publisher';
+import { decodeMessages } from './message-batch';
 import type { ProducerReply, ProducerRequest, ProducerThreadData } from './worker-protocol';
 
 const port = parentPort!;
@@ -17,6 +18,17 @@ const log: Logger = {
 };
 
 let publisher: KafkaPublisher | undefined;
+const encodedHeaders = new Map<string, Record<string, Buffer>>();
+function headerBuffers(headers: Record<string, string>): Record<string, Buffer> {
+  const id = JSON.stringify(headers);
+  let encoded = encodedHeaders.get(id);
+  if (!encoded) {
+    if (encodedHeaders.size >= 64) encodedHeaders.clear(); // a run has one; bounded whatever the caller does
+    encoded = publisher!.headerBuffers(headers);
+    encodedHeaders.set(id, encoded);
+  }
+  return encoded;
+}
 const empty = { acknowledged: {} };
 
 async function handle(request: ProducerRequest): Promise<void> {
@@ -27,7 +39,9 @@ async function handle(request: ProducerRequest): Promise<void> {
       return publisher.start();
     }
     case 'publish':
-      return publisher!.publish(request.topic, request.messages);
+      // The headers objects arrive as fresh clones on every call; the cache keyed by their content keeps
+      // the encoded header Buffers one per run, not one per record.
+      return publisher!.publishRecords(request.topic, decodeMessages(request.messages, headerBuffers));
     case 'commit':
       await publisher!.commit();
       return;

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { PublishError, ScorerError } from '../errors';
 import type { Logger } from '../log';
+import { encodeMessages, transferables } from './message-batch';
 import type { OutgoingMessage, PredictionPublisher, PublishStats } from './publisher';
 import type { ProducerReply, ProducerRequest, ProducerThreadData } from './worker-protocol';
 
@@ -44,7 +45,9 @@ export class ThreadedPublisher implements PredictionPublisher {
   }
 
   publish(topic: string, messages: OutgoingMessage[]): Promise<void> {
-    return messages.length === 0 ? Promise.resolve() : this.call({ op: 'publish', topic, messages });
+    if (messages.length === 0) return Promise.resolve();
+    const encoded = encodeMessages(messages);
+    return this.call({ op: 'publish', topic, messages: encoded }, transferables(encoded));
   }
 
   async commit(): Promise<PublishStats> {
@@ -68,12 +71,12 @@ export class ThreadedPublisher implements PredictionPublisher {
     }
   }
 
-  private call(request: Request): Promise<void> {
+  private call(request: Request, transfer: ArrayBuffer[] = []): Promise<void> {
     if (this.exited) return Promise.reject(this.exited);
     const id = this.nextId++;
     return new Promise<void>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ ...request, id } as ProducerRequest);
+      this.worker.postMessage({ ...request, id } as ProducerRequest, transfer);
     });
   }
 

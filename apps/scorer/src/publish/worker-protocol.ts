@@ -1,5 +1,6 @@
 import type { KafkaConfig } from '../config/schema';
-import type { OutgoingMessage, PublishStats } from './publisher';
+import type { EncodedMessages } from './message-batch';
+import type { PublishStats } from './publisher';
 
 /** What the main thread hands the producer thread at start (plain data: functions cannot cross threads). */
 export interface ProducerThreadData {
@@ -9,7 +10,7 @@ export interface ProducerThreadData {
 
 export type ProducerRequest =
   | { id: number; op: 'start' }
-  | { id: number; op: 'publish'; topic: string; messages: OutgoingMessage[] }
+  | { id: number; op: 'publish'; topic: string; messages: EncodedMessages }
   | { id: number; op: 'commit' }
   | { id: number; op: 'abort' }
   | { id: number; op: 'close' };
