@@ -94,7 +94,9 @@ export const rawConfigSchema = z.object({
   KAFKA_TRANSACTION_TIMEOUT_MS: positiveInt.default(900_000),
   KAFKA_COMPRESSION: z.enum(['gzip', 'none'], { error: 'must be gzip or none' }).default('gzip'),
   KAFKA_CREATE_TOPICS: bool.default(false),
-  KAFKA_CHUNK_SIZE: positiveInt.default(2000),
+  // 1000 (one scoring batch per produce request) measured ~20% faster than 2000 at 1M rows (npm run bench:scorer):
+  // sends are strictly one at a time, and kafkajs groups a send's messages per partition in quadratic time.
+  KAFKA_CHUNK_SIZE: positiveInt.default(1000),
   KAFKA_RETRIES: z.coerce.number().int().min(0).default(5),
   KAFKA_PRODUCER_THREAD: bool.default(true),
   RUN_ID: z.string().min(1).optional(),
