@@ -1,7 +1,7 @@
 // The nightly batch-inference pipeline: one Score step running the TypeScript scorer, sharded by S3 key
 // across instances when more than one is configured. Variables follow docs/container-interface.md.
 import { Construct } from 'constructs';
-import { SagemakerPipeline } from '@cdktf/provider-aws/lib/sagemaker-pipeline';
+import type { SagemakerPipeline } from '@cdktf/provider-aws/lib/sagemaker-pipeline';
 import type { EnvironmentConfig } from '../environments';
 import type { MlflowReference } from './mlflow-reference';
 import { PipelineDefinitionBuilder, ProcessingStep, type PipelineDefinitionJson } from './pipeline-definition';
@@ -13,6 +13,7 @@ import {
   RUN_DATE_PARAMETER,
   RUN_ID,
   runOutputUri,
+  sagemakerPipeline,
   type JobSettings,
 } from './pipeline-settings';
 
@@ -39,13 +40,12 @@ export class InferencePipeline extends Construct {
   constructor(scope: Construct, id: string, props: InferencePipelineProps) {
     super(scope, id);
     this.definition = buildInferenceDefinition(props);
-    this.pipeline = new SagemakerPipeline(this, 'pipeline', {
-      pipelineName: props.pipelineName,
-      pipelineDisplayName: props.pipelineName,
-      pipelineDescription: `Nightly batch scoring to Kafka topic ${props.kafka.topic}`,
+    this.pipeline = sagemakerPipeline(this, {
+      name: props.pipelineName,
+      description: `Nightly batch scoring to Kafka topic ${props.kafka.topic}`,
       roleArn: props.job.roleArn,
-      pipelineDefinition: JSON.stringify(this.definition),
-      parallelismConfiguration: { maxParallelExecutionSteps: 1 },
+      definition: this.definition,
+      maxParallelSteps: 1,
     });
   }
 }

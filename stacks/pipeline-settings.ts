@@ -1,7 +1,9 @@
 // Pieces both pipelines build their job steps from, so training and inference cannot drift apart:
 // retry policies, instance settings, networking, run ids and the run-output layout.
+import { SagemakerPipeline } from '@cdktf/provider-aws/lib/sagemaker-pipeline';
+import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../environments';
-import { execution, join, type ProcessingInput, type ProcessingJobArguments, type ProcessingOutput, type RetryPolicy } from './pipeline-definition';
+import { execution, join, type PipelineDefinitionJson, type ProcessingInput, type ProcessingJobArguments, type ProcessingOutput, type RetryPolicy } from './pipeline-definition';
 
 export type StepConfig = EnvironmentConfig['steps']['train'];
 export type VpcSettings = EnvironmentConfig['vpc'];
@@ -95,3 +97,23 @@ export function processingOutput(name: string, s3Uri: ProcessingOutput['S3Output
  * passes RunDate=YYYY-MM-DD explicitly.
  */
 export const RUN_DATE_PARAMETER = { name: 'RunDate', type: 'String', defaultValue: '' } as const;
+
+export interface PipelineResourceProps {
+  readonly name: string;
+  readonly description: string;
+  readonly roleArn: string;
+  readonly definition: PipelineDefinitionJson;
+  readonly maxParallelSteps: number;
+}
+
+/** The aws_sagemaker_pipeline of a pipeline construct, its definition serialized inline (id 'pipeline': a state address). */
+export function sagemakerPipeline(scope: Construct, props: PipelineResourceProps): SagemakerPipeline {
+  return new SagemakerPipeline(scope, 'pipeline', {
+    pipelineName: props.name,
+    pipelineDisplayName: props.name,
+    pipelineDescription: props.description,
+    roleArn: props.roleArn,
+    pipelineDefinition: JSON.stringify(props.definition),
+    parallelismConfiguration: { maxParallelExecutionSteps: props.maxParallelSteps },
+  });
+}

@@ -1,7 +1,7 @@
 // The nightly training pipeline: Train → Evaluate → QualityGate → Register, or Fail with the gate's reason.
 // Entrypoints, paths and variables follow docs/container-interface.md.
 import { Construct } from 'constructs';
-import { SagemakerPipeline } from '@cdktf/provider-aws/lib/sagemaker-pipeline';
+import type { SagemakerPipeline } from '@cdktf/provider-aws/lib/sagemaker-pipeline';
 import type { EnvironmentConfig } from '../environments';
 import type { MlflowReference } from './mlflow-reference';
 import {
@@ -25,6 +25,7 @@ import {
   RUN_DATE_PARAMETER,
   RUN_ID,
   runOutputUri,
+  sagemakerPipeline,
   vpcConfig,
   type JobSettings,
 } from './pipeline-settings';
@@ -60,13 +61,12 @@ export class TrainingPipeline extends Construct {
   constructor(scope: Construct, id: string, props: TrainingPipelineProps) {
     super(scope, id);
     this.definition = buildTrainingDefinition(props);
-    this.pipeline = new SagemakerPipeline(this, 'pipeline', {
-      pipelineName: props.pipelineName,
-      pipelineDisplayName: props.pipelineName,
-      pipelineDescription: `Nightly training: train, evaluate, quality gate (${props.qualityGate.metric}), register in MLflow`,
+    this.pipeline = sagemakerPipeline(this, {
+      name: props.pipelineName,
+      description: `Nightly training: train, evaluate, quality gate (${props.qualityGate.metric}), register in MLflow`,
       roleArn: props.job.roleArn,
-      pipelineDefinition: JSON.stringify(this.definition),
-      parallelismConfiguration: { maxParallelExecutionSteps: 2 },
+      definition: this.definition,
+      maxParallelSteps: 2,
     });
   }
 }
