@@ -6,7 +6,7 @@ export const repoRoot = path.resolve(__dirname, '..', '..');
 export const defaultBaseDir = path.join(repoRoot, '.local');
 export const defaultVenvDir = path.join(repoRoot, '.venv');
 export const requirementsFile = path.join(repoRoot, 'requirements-dev.txt');
-export const kafkaPom = path.join(repoRoot, 'services', 'kafka', 'pom.xml');
+export const kafkaPom = path.join(repoRoot, 'scripts', 'local-services', 'kafka', 'pom.xml');
 
 export function kafkaLibsDir(baseDir: string = defaultBaseDir): string {
   return path.join(baseDir, 'kafka', 'libs');
