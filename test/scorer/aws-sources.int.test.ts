@@ -9,7 +9,7 @@ import { saslOptions } from '../../apps/scorer/src/publish/kafka-auth';
 import { awsConfig, kafkaBrokers, mlflowTrackingUri, uniqueName } from '../support/services';
 import { consumeCommitted } from './support/consume';
 import { generateData, registerFixtureModel } from './support/mlflow-fixture';
-import { runScorer } from './support/scorer-process';
+import { localScorerEnv, runScorer } from './support/scorer-process';
 
 jest.setTimeout(240_000);
 
@@ -36,15 +36,8 @@ describe('the scorer with AWS sources (S3 input, Secrets Manager credentials) on
     const topic = uniqueName('predictions');
     const output = path.join(work, 'out');
     const result = await runScorer({
-      INPUT_PATH: `s3://${bucket}/batch/2026-11-23/`,
+      ...localScorerEnv({ model, topic, input: `s3://${bucket}/batch/2026-11-23/`, modelCacheDir: path.join(work, 'models') }),
       OUTPUT_PATH: output,
-      MODEL_CACHE_DIR: path.join(work, 'models'),
-      MLFLOW_TRACKING_URI: mlflowTrackingUri(),
-      MODEL_NAME: model,
-      KAFKA_BROKERS: kafkaBrokers().join(','),
-      KAFKA_TOPIC: topic,
-      KAFKA_DLQ_TOPIC: `${topic}.dlq`,
-      KAFKA_CREATE_TOPICS: 'true',
       AWS_ENDPOINT_URL: aws.endpoint,
       AWS_REGION: aws.region,
       AWS_ACCESS_KEY_ID: aws.credentials.accessKeyId,

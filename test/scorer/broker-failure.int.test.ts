@@ -7,7 +7,7 @@ import { mlflowTrackingUri, uniqueName } from '../support/services';
 import { consumeCommitted } from './support/consume';
 import { predictionValidator } from './support/contract-validator';
 import { generateData, registerFixtureModel } from './support/mlflow-fixture';
-import { runScorer } from './support/scorer-process';
+import { localScorerEnv, runScorer } from './support/scorer-process';
 
 jest.setTimeout(420_000);
 
@@ -33,14 +33,7 @@ describe('the scorer when the Kafka broker goes away mid-run', () => {
     await generateData(path.join(work, 'in'), rows, { format: 'csv', files: 3, seed: 21 });
     const topic = uniqueName('predictions');
     const env = {
-      INPUT_PATH: path.join(work, 'in'),
-      MODEL_CACHE_DIR: path.join(work, 'models'),
-      MLFLOW_TRACKING_URI: mlflowTrackingUri(),
-      MODEL_NAME: model,
-      KAFKA_BROKERS: brokers,
-      KAFKA_TOPIC: topic,
-      KAFKA_DLQ_TOPIC: `${topic}.dlq`,
-      KAFKA_CREATE_TOPICS: 'true',
+      ...localScorerEnv({ model, topic, brokers, input: path.join(work, 'in'), modelCacheDir: path.join(work, 'models') }),
       KAFKA_RETRIES: '2',
       KAFKA_CHUNK_SIZE: '2000',
       PROGRESS_EVERY_ROWS: '10000',

@@ -6,7 +6,7 @@ import { kafkaBrokers, mlflowTrackingUri, uniqueName } from '../support/services
 import { consumeCommitted } from './support/consume';
 import { predictionValidator } from './support/contract-validator';
 import { generateData, registerFixtureModel } from './support/mlflow-fixture';
-import { runScorer } from './support/scorer-process';
+import { localScorerEnv, runScorer } from './support/scorer-process';
 
 jest.setTimeout(240_000);
 
@@ -23,15 +23,8 @@ describe('the scorer against real Kafka and MLflow', () => {
 
   function scorerEnv(input: string, output: string, topic: string, extra: Record<string, string> = {}) {
     return {
-      INPUT_PATH: input,
+      ...localScorerEnv({ model, topic, input, modelCacheDir: mkdtempSync(path.join(tmpdir(), 'scorer-models-')) }),
       OUTPUT_PATH: output,
-      MODEL_CACHE_DIR: mkdtempSync(path.join(tmpdir(), 'scorer-models-')),
-      MLFLOW_TRACKING_URI: mlflowTrackingUri(),
-      MODEL_NAME: model,
-      KAFKA_BROKERS: kafkaBrokers().join(','),
-      KAFKA_TOPIC: topic,
-      KAFKA_DLQ_TOPIC: `${topic}.dlq`,
-      KAFKA_CREATE_TOPICS: 'true',
       RUN_ID: uniqueName('run'),
       MLFLOW_RETRIES: '0',
       ...extra,

@@ -1,11 +1,36 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
+import { kafkaBrokers, mlflowTrackingUri } from '../../support/services';
 import { REPO_ROOT } from './contract-validator';
 
 export interface ScorerProcessResult {
   code: number | null;
   events: Record<string, unknown>[];
   stderr: string;
+}
+
+export interface LocalScorerRun {
+  model: string;
+  topic: string;
+  input: string;
+  modelCacheDir: string;
+  /** Default: the brokers of the global setup's services. */
+  brokers?: string;
+}
+
+/** The variables every scorer run against the local services needs; each test adds what it varies. */
+export function localScorerEnv(run: LocalScorerRun): Record<string, string> {
+  return {
+    INPUT_PATH: run.input,
+    MODEL_CACHE_DIR: run.modelCacheDir,
+    MLFLOW_TRACKING_URI: mlflowTrackingUri(),
+    MODEL_NAME: run.model,
+    KAFKA_BROKERS: run.brokers ?? kafkaBrokers().join(','),
+    KAFKA_TOPIC: run.topic,
+    KAFKA_DLQ_TOPIC: `${run.topic}.dlq`,
+    // The local broker starts without topics; in AWS they are provisioned by the Kafka team.
+    KAFKA_CREATE_TOPICS: 'true',
+  };
 }
 
 /** Runs the scorer as the container does (its main, a separate process), collecting its JSON log lines. */
