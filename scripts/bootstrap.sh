@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the npm packages when node_modules is missing or older than package-lock.json.
-# The Python virtualenv and the Kafka jars are installed on first use by scripts/local-services.
+# The Python virtualenv and the Kafka jars are installed on first use by scripts/local/services.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 stamp=node_modules/.install-stamp

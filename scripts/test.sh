@@ -9,12 +9,12 @@ npx tsc --noEmit -p tsconfig.json
 echo "[test] unit tests"
 npx jest --selectProjects unit
 echo "[test] installing local services (first use only)"
-npx tsx scripts/local-services/cli.ts install
+npx tsx scripts/local/services/cli.ts install
 echo "[test] integration tests"
 npx jest --selectProjects integration --runInBand
 echo "[test] trainer tests (pytest)"
 status=0
-npx tsx scripts/local-services/cli.ts exec --only mlflow -- .venv/bin/python -m pytest -q test/trainer || status=$?
+npx tsx scripts/local/services/cli.ts exec --only mlflow -- .venv/bin/python -m pytest -q test/trainer || status=$?
 # pytest exits 5 when it collects no tests; accept that only while test/trainer really holds no test files.
 if [ "$status" -eq 5 ] && [ -z "$(find test/trainer -name 'test_*.py' -o -name '*_test.py' | head -n 1)" ]; then
   echo "[test] no trainer tests yet (test/trainer has no test files); skipping"

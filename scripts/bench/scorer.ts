@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { predictionMessage } from '../../apps/scorer/src/contract/message';
 import type { RunManifest } from '../../apps/scorer/src/manifest';
-import { runKafkaTool, startServices, type RunningServices } from '../local-services';
+import { runKafkaTool, startServices, type RunningServices } from '../local/services';
 
 const ROOT = path.resolve(__dirname, '../..');
 const PYTHON = path.join(ROOT, '.venv/bin/python');

@@ -11,6 +11,7 @@ import {
   platformNames,
   readImageTagsOverride,
 } from '../../environments';
+import { localEndpoints } from '../../environments/lib/local-endpoints';
 import { rawEnvironment, variant, type Json } from './support/synthesized';
 import { temporaryDirectories } from './support/temporary';
 
@@ -28,12 +29,12 @@ function errorOf(change: (raw: Json) => void, name = 'staging'): EnvironmentConf
 
 describe('environment discovery', () => {
   it('finds one environment per file, named after the file', () => {
-    expect(environmentNames()).toEqual(['prod', 'staging']);
-    expect(loadEnvironments().map((config) => config.name)).toEqual(['prod', 'staging']);
+    expect(environmentNames()).toEqual(['local', 'prod', 'staging']);
+    expect(loadEnvironments().map((config) => config.name)).toEqual(['local', 'prod', 'staging']);
   });
 
   it('reports an unknown environment with the known names', () => {
-    expect(() => loadEnvironment('qa')).toThrow('environments/qa.ts: (whole file): no such environment — known: prod, staging');
+    expect(() => loadEnvironment('qa')).toThrow('environments/qa.ts: (whole file): no such environment — known: local, prod, staging');
   });
 
   it('applies defaults the files leave out', () => {
@@ -213,5 +214,39 @@ describe('platform names', () => {
     const names = platformNames({ ...staging, namePrefix: 'abcdefghijklmnopqrstuvwx', account: { id: '111111111111', region: 'ap-southeast-2' } });
     expect(names.dataBucket.length).toBeLessThanOrEqual(63);
     expect(names.executionRole.length).toBeLessThanOrEqual(64);
+  });
+});
+
+describe('the local environment', () => {
+  const withEnv = (env: Record<string, string>) => {
+    const saved = { ...process.env };
+    Object.assign(process.env, env);
+    try {
+      jest.isolateModules(() => {
+        loadEnvironment('local');
+      });
+    } finally {
+      process.env = saved;
+    }
+  };
+
+  it('points at the local services on fixed default addresses', () => {
+    const local = loadEnvironment('local');
+    expect(local.kafka.brokers).toEqual(['127.0.0.1:19092']);
+    expect(local.mlflow.server).toEqual({ type: 'self-hosted', trackingUri: 'http://127.0.0.1:15000' });
+    expect(local.steps.score.instanceCount).toBe(1);
+  });
+
+  it('takes the addresses of services started elsewhere and the shard count from MLP_LOCAL_* variables', () => {
+    const env = { MLP_LOCAL_KAFKA_BROKERS: '127.0.0.1:40001', MLP_LOCAL_MLFLOW_URI: 'http://127.0.0.1:40002', MLP_LOCAL_SCORE_INSTANCES: '3' };
+    const config = localEndpoints(env);
+    expect(config).toEqual({ kafkaBrokers: ['127.0.0.1:40001'], mlflowUri: 'http://127.0.0.1:40002', scoreInstances: 3 });
+  });
+
+  it('names the variable and the fix when an override is wrong', () => {
+    expect(() => localEndpoints({ MLP_LOCAL_SCORE_INSTANCES: 'three' })).toThrow(
+      'environments/local.ts: MLP_LOCAL_SCORE_INSTANCES: must be a whole number from 1 — got "three"',
+    );
+    expect(() => withEnv({ MLP_LOCAL_MLFLOW_URI: 'https://mlflow.example.com' })).toThrow('MLP_LOCAL_MLFLOW_URI: must be a loopback URL');
   });
 });

@@ -6,7 +6,7 @@ import { synthEnvironment } from './support/synthesized';
 describe('the cdktf app', () => {
   it('builds one stack per environment, named exactly after it', () => {
     const stacks = buildApp(Testing.app(), loadEnvironments());
-    expect(stacks.map((stack) => stack.node.id)).toEqual(['prod', 'staging']);
+    expect(stacks.map((stack) => stack.node.id)).toEqual(['local', 'prod', 'staging']);
   });
 });
 

@@ -10,7 +10,7 @@ const temporary = temporaryDirectories();
 describe('synth', () => {
   it('writes one cdk.tf.json per environment into the output folder', () => {
     const outdir = temporary('cdktf-out-');
-    expect(synthesize({ outdir })).toEqual(['prod', 'staging']);
+    expect(synthesize({ outdir })).toEqual(['local', 'prod', 'staging']);
     for (const name of ['staging', 'prod']) {
       const stack = JSON.parse(readFileSync(path.join(outdir, 'stacks', name, 'cdk.tf.json'), 'utf8'));
       expect(Object.keys(stack.resource)).toContain('aws_sagemaker_pipeline');

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { RunManifest } from '../../apps/scorer/src/manifest';
-import { startServices, type RunningServices } from '../../scripts/local-services';
+import { startServices, type RunningServices } from '../../scripts/local/services';
 import { mlflowTrackingUri, uniqueName } from '../support/services';
 import { consumeCommitted } from './support/consume';
 import { predictionValidator } from './support/contract-validator';

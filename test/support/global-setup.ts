@@ -1,6 +1,6 @@
 // Jest global setup of the integration project: reuse services already exported in the environment, otherwise
 // install (first use) and start all three, and export their env vars so every test worker inherits them.
-import { ensureInstalled, startServices, type RunningServices } from '../../scripts/local-services';
+import { ensureInstalled, startServices, type RunningServices } from '../../scripts/local/services';
 
 const REQUIRED = ['KAFKA_BROKERS', 'MLFLOW_TRACKING_URI', 'AWS_ENDPOINT_URL'] as const;
 

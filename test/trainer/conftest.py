@@ -16,7 +16,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if not os.environ.get("MLFLOW_TRACKING_URI"):
         raise pytest.UsageError(
             "MLFLOW_TRACKING_URI is not set: these tests need the real local MLflow server. Run them through "
-            "`npx tsx scripts/local-services/cli.ts exec --only mlflow -- .venv/bin/python -m pytest -q test/trainer` "
+            "`npx tsx scripts/local/services/cli.ts exec --only mlflow -- .venv/bin/python -m pytest -q test/trainer` "
             "(or scripts/test.sh)."
         )
 

@@ -1,7 +1,7 @@
-import { loadConfig } from '../../apps/scorer/src/config';
-import { toNightlyOptions } from '../../scripts/nightly/local-run';
-import { DEFAULTS, runFolders, scorerEnv, trainerEnv } from '../../scripts/nightly/plan';
-import { formatSummary } from '../../scripts/nightly/summary';
+import { loadConfig } from '../../../apps/scorer/src/config';
+import { toNightlyOptions } from '../../../scripts/local/nightly/local-run';
+import { DEFAULTS, runFolders, scorerEnv, trainerEnv } from '../../../scripts/local/nightly/plan';
+import { formatSummary } from '../../../scripts/local/nightly/summary';
 
 const id = { runId: 'local-1', runDate: '2026-11-23', gitSha: 'abc1234' };
 const options = { ...DEFAULTS, workDir: '/tmp/nightly' };

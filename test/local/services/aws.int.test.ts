@@ -6,7 +6,7 @@ import {
   SageMakerClient,
   StartPipelineExecutionCommand,
 } from '@aws-sdk/client-sagemaker';
-import { awsConfig, uniqueName } from '../support/services';
+import { awsConfig, uniqueName } from '../../support/services';
 
 jest.setTimeout(60_000);
 

@@ -3,12 +3,12 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { isAlive } from '../../scripts/local-services/processes';
-import { repoRoot } from '../../scripts/local-services/paths';
+import { isAlive } from '../../../scripts/local/services/processes';
+import { repoRoot } from '../../../scripts/local/services/paths';
 
 jest.setTimeout(120_000);
 
-const cli = path.join(repoRoot, 'scripts', 'local-services', 'cli.ts');
+const cli = path.join(repoRoot, 'scripts', 'local', 'services', 'cli.ts');
 const tsx = path.join(repoRoot, 'node_modules', '.bin', 'tsx');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -11,7 +11,7 @@ import { cleanStaleRuns, listRuns } from './run-registry';
 import { ALL_SERVICES } from './types';
 
 const USAGE = `Usage: npm run services -- <command> [options]
-       (or: npx tsx scripts/local-services/cli.ts <command> [options])
+       (or: npx tsx scripts/local/services/cli.ts <command> [options])
 
 Real local services for tests and local runs: Kafka broker (KRaft), MLflow server, AWS API emulator (moto).
 Data and logs live under .local/run/<run id>/; installs are cached in .venv and .local/kafka/libs.

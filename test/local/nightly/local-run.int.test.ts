@@ -3,7 +3,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { main } from '../../scripts/nightly/local-run';
+import { main } from '../../../scripts/local/nightly/local-run';
 
 jest.setTimeout(8 * 60_000);
 

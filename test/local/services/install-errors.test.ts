@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { ensureInstalled } from '../../scripts/local-services';
-import { runLogged } from '../../scripts/local-services/install';
+import { ensureInstalled } from '../../../scripts/local/services';
+import { runLogged } from '../../../scripts/local/services/install';
 
 const realPath = process.env.PATH;
 let tmp: string;

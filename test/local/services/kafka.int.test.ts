@@ -1,8 +1,8 @@
 // The local broker is a real Kafka: idempotent transactional producers work, and a read_committed consumer
 // group never sees an aborted transaction. Kafka's own console consumer runs from the same jars.
 import { Kafka, logLevel, type Consumer, type KafkaMessage } from 'kafkajs';
-import { runKafkaTool } from '../../scripts/local-services';
-import { kafkaBrokers, uniqueName } from '../support/services';
+import { runKafkaTool } from '../../../scripts/local/services';
+import { kafkaBrokers, uniqueName } from '../../support/services';
 
 jest.setTimeout(120_000);
 

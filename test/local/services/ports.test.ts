@@ -1,6 +1,6 @@
 import net from 'node:net';
-import { choosePort, findFreePort, isPortFree } from '../../scripts/local-services/ports';
-import { LocalServicesError } from '../../scripts/local-services/errors';
+import { choosePort, findFreePort, isPortFree } from '../../../scripts/local/services/ports';
+import { LocalServicesError } from '../../../scripts/local/services/errors';
 
 function listen(): Promise<{ port: number; close: () => Promise<void> }> {
   return new Promise((resolve) => {

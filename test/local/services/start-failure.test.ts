@@ -3,8 +3,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startServices, LocalServicesError } from '../../scripts/local-services';
-import { isAlive } from '../../scripts/local-services/processes';
+import { startServices, LocalServicesError } from '../../../scripts/local/services';
+import { isAlive } from '../../../scripts/local/services/processes';
 
 let tmp: string;
 beforeEach(() => {
@@ -40,7 +40,7 @@ describe('a service that fails to start', () => {
   it('leaves no process behind when it never becomes healthy', async () => {
     // Stays up but never answers: the start must give up, and stop the process group it started.
     const venvDir = fakeVenv('echo $$ > "$PWD/fake.pid"; exec sleep 600');
-    const { awsService } = await import('../../scripts/local-services/aws');
+    const { awsService } = await import('../../../scripts/local/services/aws');
     const original = awsService.startTimeoutMs;
     awsService.startTimeoutMs = 1_500;
     try {

@@ -6,16 +6,16 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { CliSpec, OptionSpec, positiveIntFlag, validateOptions } from '../cli/args';
-import { CliError, ExitCode, UsageError } from '../cli/errors';
-import { CliIo, exitWith, runCli } from '../cli/main';
-import { ensureInstalled, pythonBin, startServices, type RunningServices } from '../local-services';
-import { readAndValidate } from '../topics/read-and-validate';
+import { CliSpec, OptionSpec, positiveIntFlag, validateOptions } from '../../cli/args';
+import { CliError, ExitCode, UsageError } from '../../cli/errors';
+import { CliIo, exitWith, runCli } from '../../cli/main';
+import { ensureInstalled, pythonBin, startServices, type RunningServices } from '../services';
+import { readAndValidate } from '../../topics/read-and-validate';
 import { DEFAULTS, NightlyOptions, RunIdentity, runFolders, scorerEnv, trainerEnv } from './plan';
 import { StepFailedError, runStep } from './run-step';
 import { NightlySummary, formatSummary } from './summary';
 
-const repoRoot = path.resolve(__dirname, '..', '..');
+const repoRoot = path.resolve(__dirname, '..', '..', '..');
 
 export const nightlySpec = {
   command: 'npm run nightly --',

@@ -1,6 +1,6 @@
 // The local MLflow is the real server: its model registry REST API keeps registered models, versions and
 // aliases, and it proxies artifact uploads (--serve-artifacts).
-import { mlflowTrackingUri, uniqueName } from '../support/services';
+import { mlflowTrackingUri, uniqueName } from '../../support/services';
 
 jest.setTimeout(60_000);
 

@@ -3,11 +3,11 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
-import { startServices, type RunningServices } from '../../scripts/local-services';
-import { isAlive } from '../../scripts/local-services/processes';
-import { listRuns } from '../../scripts/local-services/run-registry';
-import { defaultBaseDir } from '../../scripts/local-services/paths';
-import { uniqueName } from '../support/services';
+import { startServices, type RunningServices } from '../../../scripts/local/services';
+import { isAlive } from '../../../scripts/local/services/processes';
+import { listRuns } from '../../../scripts/local/services/run-registry';
+import { defaultBaseDir } from '../../../scripts/local/services/paths';
+import { uniqueName } from '../../support/services';
 
 jest.setTimeout(180_000);
 

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { formatLogTail, LocalServicesError, missingToolError } from '../../scripts/local-services/errors';
-import { requirementsHash } from '../../scripts/local-services/install';
-import { parseServiceNames } from '../../scripts/local-services';
-import { readLogTail } from '../../scripts/local-services/processes';
+import { formatLogTail, LocalServicesError, missingToolError } from '../../../scripts/local/services/errors';
+import { requirementsHash } from '../../../scripts/local/services/install';
+import { parseServiceNames } from '../../../scripts/local/services';
+import { readLogTail } from '../../../scripts/local/services/processes';
 
 describe('error messages of the local services', () => {
   it('names a missing tool, what needs it and how to install it', () => {

@@ -1,5 +1,5 @@
 // First-use installs, cached by stamp files: the Python virtualenv (MLflow, moto) from requirements-dev.txt and
-// the Kafka jars from scripts/local-services/kafka/pom.xml. Each is redone only when the hash of its inputs changes.
+// the Kafka jars from scripts/local/services/kafka/pom.xml. Each is redone only when the hash of its inputs changes.
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';

@@ -1,6 +1,6 @@
-import { endpointsToEnv, renderExportLine } from '../../scripts/local-services/env';
-import { newClusterId, renderServerProperties } from '../../scripts/local-services/kafka-config';
-import { mlflowServerArgs } from '../../scripts/local-services/mlflow';
+import { endpointsToEnv, renderExportLine } from '../../../scripts/local/services/env';
+import { newClusterId, renderServerProperties } from '../../../scripts/local/services/kafka-config';
+import { mlflowServerArgs } from '../../../scripts/local/services/mlflow';
 
 function parseProperties(text: string): Record<string, string> {
   return Object.fromEntries(text.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
