@@ -4,6 +4,8 @@ import { venvBin } from './paths';
 import type { ServiceContext, ServiceSpec } from './service-spec';
 
 export const AWS_REGION = 'us-east-1';
+/** moto's own default account, used when no account is asked for. */
+export const DEFAULT_AWS_ACCOUNT_ID = '123456789012';
 export const AWS_TEST_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' } as const;
 
 const url = (ctx: ServiceContext) => `http://${LOOPBACK}:${ctx.ports[0]}`;
@@ -38,9 +40,9 @@ export const awsService: ServiceSpec = {
     return {
       cmd: venvBin('moto_server', ctx.venvDir),
       args: ['-H', LOOPBACK, '-p', String(ctx.ports[0])],
-      env: { ...process.env, PYTHONUNBUFFERED: '1', AWS_DEFAULT_REGION: AWS_REGION },
+      env: { ...process.env, PYTHONUNBUFFERED: '1', AWS_DEFAULT_REGION: AWS_REGION, MOTO_ACCOUNT_ID: ctx.awsAccountId },
     };
   },
   isHealthy: (ctx) => answersS3ListBuckets(url(ctx)),
-  endpoints: (ctx) => ({ aws: { endpointUrl: url(ctx), region: AWS_REGION } }),
+  endpoints: (ctx) => ({ aws: { endpointUrl: url(ctx), region: AWS_REGION, accountId: ctx.awsAccountId } }),
 };

@@ -1,7 +1,7 @@
 // Public API of the local services (Kafka broker, MLflow server, AWS API emulator): start any subset on free or
 // configured loopback ports, wait until each answers real requests, hand out endpoints and env vars, stop cleanly.
 import fs from 'node:fs';
-import { awsService } from './aws';
+import { awsService, DEFAULT_AWS_ACCOUNT_ID } from './aws';
 import { register, unregister } from './cleanup';
 import { endpointsToEnv } from './env';
 import { LocalServicesError } from './errors';
@@ -33,6 +33,8 @@ export interface StartOptions {
   log?: (line: string) => void;
   /** Keep the run folder (data and logs) after stop; by default it is removed. */
   keep?: boolean;
+  /** The account the AWS emulator answers as (default moto's 123456789012); start one emulator per account. */
+  awsAccountId?: string;
 }
 
 export interface RunningServices {
@@ -69,6 +71,8 @@ export async function startServices(opts: StartOptions = {}): Promise<RunningSer
   const venvDir = opts.venvDir ?? defaultVenvDir;
   const log = opts.log ?? defaultLog;
   const keep = opts.keep ?? false;
+  const awsAccountId = opts.awsAccountId ?? DEFAULT_AWS_ACCOUNT_ID;
+  if (!/^\d{12}$/.test(awsAccountId)) throw new LocalServicesError('INVALID_ARGUMENT', `awsAccountId must be 12 digits, got '${awsAccountId}'`);
 
   for (const n of names) assertInstalled(n, { baseDir, venvDir });
   await cleanStaleRuns(baseDir, log);
@@ -89,7 +93,7 @@ export async function startServices(opts: StartOptions = {}): Promise<RunningSer
 
   const run = createRunFolder(baseDir, keep);
   const watchdog = startWatchdog(process.pid, run.pidDir, `${run.dir}/watchdog.log`);
-  const handles = new Map<ServiceName, ServiceHandle>(names.map((n) => [n, createHandle(SPECS[n], run, ports[n], baseDir, venvDir)]));
+  const handles = new Map<ServiceName, ServiceHandle>(names.map((n) => [n, createHandle(SPECS[n], run, ports[n], { baseDir, venvDir, awsAccountId })]));
   let stopped = false;
   let stopping: Promise<void> | undefined;
   // After a failed start the folder stays, so the logs named in the error can be read; the next start removes it.

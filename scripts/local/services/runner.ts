@@ -15,10 +15,15 @@ export interface ServiceHandle {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export function createHandle(spec: ServiceSpec, run: RunFolder, ports: number[], baseDir: string, venvDir: string): ServiceHandle {
+export function createHandle(
+  spec: ServiceSpec,
+  run: RunFolder,
+  ports: number[],
+  settings: Pick<ServiceContext, 'baseDir' | 'venvDir' | 'awsAccountId'>,
+): ServiceHandle {
   const dir = path.join(run.dir, spec.name);
   fs.mkdirSync(dir, { recursive: true });
-  return { spec, ctx: { dir, ports, baseDir, venvDir }, logFile: path.join(run.dir, `${spec.name}.log`) };
+  return { spec, ctx: { dir, ports, ...settings }, logFile: path.join(run.dir, `${spec.name}.log`) };
 }
 
 export async function startHandle(h: ServiceHandle, run: RunFolder, log: (line: string) => void): Promise<void> {

@@ -8,6 +8,8 @@ export interface ServiceContext {
   ports: number[];
   baseDir: string;
   venvDir: string;
+  /** The AWS account the emulator answers as (moto's MOTO_ACCOUNT_ID); one emulator per account. */
+  awsAccountId: string;
 }
 
 export interface ServiceSpec {

@@ -56,7 +56,7 @@ describe('environment of the services', () => {
     const env = endpointsToEnv({
       kafka: { brokers: ['127.0.0.1:1', '127.0.0.1:2'] },
       mlflow: { trackingUri: 'http://127.0.0.1:3' },
-      aws: { endpointUrl: 'http://127.0.0.1:4', region: 'us-east-1' },
+      aws: { endpointUrl: 'http://127.0.0.1:4', region: 'us-east-1', accountId: '123456789012' },
     });
     expect(env).toEqual({
       KAFKA_BROKERS: '127.0.0.1:1,127.0.0.1:2',
