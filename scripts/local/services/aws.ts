@@ -1,6 +1,10 @@
-// The AWS API emulator (moto in server mode): S3, IAM, SageMaker, Scheduler, SQS, SNS, KMS, Secrets Manager.
+// The AWS API emulator (moto in server mode): S3, IAM, SageMaker, Scheduler, SQS, SNS, KMS, Secrets Manager,
+// EventBridge. Started through moto/server.py, which adds what the deployed stacks need and moto lacks.
+import path from 'node:path';
 import { LOOPBACK } from './ports';
 import { venvBin } from './paths';
+
+const EMULATOR_SERVER = path.join(__dirname, 'moto', 'server.py');
 import type { ServiceContext, ServiceSpec } from './service-spec';
 
 export const AWS_REGION = 'us-east-1';
@@ -38,8 +42,8 @@ export const awsService: ServiceSpec = {
   },
   command(ctx) {
     return {
-      cmd: venvBin('moto_server', ctx.venvDir),
-      args: ['-H', LOOPBACK, '-p', String(ctx.ports[0])],
+      cmd: venvBin('python', ctx.venvDir),
+      args: [EMULATOR_SERVER, '-H', LOOPBACK, '-p', String(ctx.ports[0])],
       env: { ...process.env, PYTHONUNBUFFERED: '1', AWS_DEFAULT_REGION: AWS_REGION, MOTO_ACCOUNT_ID: ctx.awsAccountId },
     };
   },

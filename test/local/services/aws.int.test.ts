@@ -1,4 +1,5 @@
-// The local AWS emulator answers real SDK calls: a SageMaker pipeline can be created and started.
+// The local AWS emulator answers real SDK calls: a SageMaker pipeline can be created and started; EventBridge
+// rules deliver to SNS topics (moto's gap, filled by scripts/local/services/moto).
 import {
   CreatePipelineCommand,
   DescribePipelineCommand,
@@ -6,6 +7,9 @@ import {
   SageMakerClient,
   StartPipelineExecutionCommand,
 } from '@aws-sdk/client-sagemaker';
+import { EventBridgeClient, PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { awsConfig, uniqueName } from '../../support/services';
 
 jest.setTimeout(60_000);
@@ -45,5 +49,66 @@ describe('the local AWS emulator', () => {
 
     const executions = await sagemaker.send(new ListPipelineExecutionsCommand({ PipelineName: name }));
     expect(executions.PipelineExecutionSummaries?.map((e) => e.PipelineExecutionArn)).toEqual([started.PipelineExecutionArn]);
+  });
+});
+
+describe('EventBridge rules with an SNS topic target (added to moto by scripts/local/services/moto)', () => {
+  const events = new EventBridgeClient(awsConfig());
+  const sns = new SNSClient(awsConfig());
+  const sqs = new SQSClient(awsConfig());
+  afterAll(() => [events, sns, sqs].forEach((client) => client.destroy()));
+
+  async function topicWithQueue(): Promise<{ topicArn: string; queueUrl: string }> {
+    const { TopicArn: topicArn } = await sns.send(new CreateTopicCommand({ Name: uniqueName('alerts') }));
+    const { QueueUrl: queueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: uniqueName('alerts-inbox') }));
+    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
+    await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: Attributes?.QueueArn, Attributes: { RawMessageDelivery: 'true' } }));
+    return { topicArn: topicArn!, queueUrl: queueUrl! };
+  }
+
+  const event = (status: string) => ({
+    Source: 'aws.sagemaker',
+    DetailType: 'SageMaker Model Building Pipeline Execution Status Change',
+    Detail: JSON.stringify({ currentPipelineExecutionStatus: status, pipelineArn: 'arn:aws:sagemaker:us-east-1:123456789012:pipeline/p' }),
+  });
+
+  it('delivers only the events the rule pattern matches to the topic and on to its subscribers', async () => {
+    const { topicArn, queueUrl } = await topicWithQueue();
+    const rule = uniqueName('failed');
+    await events.send(
+      new PutRuleCommand({
+        Name: rule,
+        EventPattern: JSON.stringify({ source: ['aws.sagemaker'], detail: { currentPipelineExecutionStatus: ['Failed'] } }),
+      }),
+    );
+    await events.send(new PutTargetsCommand({ Rule: rule, Targets: [{ Id: 'topic', Arn: topicArn }] }));
+
+    await events.send(new PutEventsCommand({ Entries: [event('Succeeded'), event('Failed')] }));
+
+    const received = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 2 }));
+    const bodies = (received.Messages ?? []).map((m) => JSON.parse(m.Body ?? '{}'));
+    expect(bodies.map((b) => b.detail.currentPipelineExecutionStatus)).toEqual(['Failed']);
+    expect(bodies[0]['detail-type']).toBe('SageMaker Model Building Pipeline Execution Status Change');
+  });
+
+  it('sends the rendered input transformer instead of the event when the target has one', async () => {
+    const { topicArn, queueUrl } = await topicWithQueue();
+    const rule = uniqueName('transformed');
+    await events.send(new PutRuleCommand({ Name: rule, EventPattern: JSON.stringify({ source: ['aws.sagemaker'] }) }));
+    await events.send(
+      new PutTargetsCommand({
+        Rule: rule,
+        Targets: [
+          {
+            Id: 'topic',
+            Arn: topicArn,
+            InputTransformer: { InputPathsMap: { status: '$.detail.currentPipelineExecutionStatus' }, InputTemplate: '"pipeline <status>"' },
+          },
+        ],
+      }),
+    );
+    await events.send(new PutEventsCommand({ Entries: [event('Stopped')] }));
+    const received = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 2 }));
+    expect((received.Messages ?? []).map((m) => m.Body)).toEqual(['"pipeline Stopped"']);
   });
 });
