@@ -18,10 +18,11 @@ Data and logs live under .local/run/<run id>/; installs are cached in .venv and 
 
 Commands:
   install [--only S,..]              install what the services need (Python venv, Kafka jars); cached
-  start [--only S,..] [--keep] [--port S=N,..]
+  start [--only S,..] [--keep] [--port S=N,..] [--aws-account ID]
                                      start, print endpoints and an 'export ...' line, run until Ctrl-C;
-                                     --keep keeps the run's data and logs after stopping
-  exec [--only S,..] [--port S=N,..] -- CMD [ARGS..]
+                                     --keep keeps the run's data and logs after stopping;
+                                     --aws-account: the account the AWS emulator answers as (default 123456789012)
+  exec [--only S,..] [--port S=N,..] [--aws-account ID] -- CMD [ARGS..]
                                      start, run CMD with the services' env vars, stop, exit with CMD's code
   status                             show installs and runs (owner, pids, endpoints)
   stop [--all]                       stop services left behind by runs whose owner died;
@@ -64,15 +65,15 @@ function describe(services: RunningServices): string {
   const lines: string[] = [];
   if (e.kafka) lines.push(`  kafka   brokers ${e.kafka.brokers.join(',')}`);
   if (e.mlflow) lines.push(`  mlflow  ${e.mlflow.trackingUri}`);
-  if (e.aws) lines.push(`  aws     ${e.aws.endpointUrl} (region ${e.aws.region}, credentials testing/testing)`);
+  if (e.aws) lines.push(`  aws     ${e.aws.endpointUrl} (account ${e.aws.accountId}, region ${e.aws.region}, credentials testing/testing)`);
   return lines.join('\n');
 }
 
 async function cmdStart(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { only: { type: 'string' }, keep: { type: 'boolean' }, port: { type: 'string' } } });
+  const { values } = parseArgs({ args, options: { only: { type: 'string' }, keep: { type: 'boolean' }, port: { type: 'string' }, 'aws-account': { type: 'string' } } });
   const only = parseOnly(values.only);
   await ensureInstalled(only, { log });
-  const services = await startServices({ only, keep: values.keep ?? false, ports: parsePorts(values.port), log });
+  const services = await startServices({ only, keep: values.keep ?? false, ports: parsePorts(values.port), awsAccountId: values['aws-account'], log });
   process.stdout.write(`Local services are running (data and logs: ${services.runDir}):\n${describe(services)}\n\n`);
   process.stdout.write(`${renderExportLine(services.env())}\n\nPress Ctrl-C to stop.\n`);
   stopWhenOrphaned();
@@ -100,11 +101,11 @@ async function cmdStart(args: string[]): Promise<number> {
 async function cmdExec(args: string[]): Promise<number> {
   const sep = args.indexOf('--');
   if (sep < 0 || sep === args.length - 1) throw new LocalServicesError('INVALID_ARGUMENT', "exec needs a command after '--', e.g. exec --only mlflow -- pytest -q");
-  const { values } = parseArgs({ args: args.slice(0, sep), options: { only: { type: 'string' }, port: { type: 'string' } } });
+  const { values } = parseArgs({ args: args.slice(0, sep), options: { only: { type: 'string' }, port: { type: 'string' }, 'aws-account': { type: 'string' } } });
   const [cmd, ...cmdArgs] = args.slice(sep + 1) as [string, ...string[]];
   const only = parseOnly(values.only);
   await ensureInstalled(only, { log });
-  const services = await startServices({ only, ports: parsePorts(values.port), log });
+  const services = await startServices({ only, ports: parsePorts(values.port), awsAccountId: values['aws-account'], log });
   stopWhenOrphaned();
   let code: number;
   try {
