@@ -95,6 +95,19 @@ def test_an_output_folder_with_data_is_not_overwritten_without_the_flag(tmp_path
     assert main(["generate-data", "--rows", "10", "--out", str(tmp_path), "--overwrite"]) == 0
 
 
-@pytest.mark.parametrize("args", [["--rows", "0"], ["--rows", "5", "--files", "6"], ["--rows", "5", "--bad-rows", "6"]])
+@pytest.mark.parametrize("args", [["--rows", "0"], ["--rows", "5", "--files", "6"], ["--rows", "5", "--bad-rows", "6"], ["--rows", "5", "--label-noise", "1.5"]])
 def test_invalid_generator_options_exit_non_zero(tmp_path: Path, args: list[str]):
     assert main(["generate-data", "--out", str(tmp_path), *args]) == 2
+
+
+def test_label_noise_replaces_labels_with_coin_flips_and_keeps_the_features(tmp_path: Path):
+    generate(GenerateOptions(rows=4000, out=tmp_path / "clean", seed=9))
+    generate(GenerateOptions(rows=4000, out=tmp_path / "noisy", seed=9, label_noise=1.0))
+    clean, noisy = read_all(tmp_path / "clean"), read_all(tmp_path / "noisy")
+    pd.testing.assert_frame_equal(clean.drop(columns=[TARGET]), noisy.drop(columns=[TARGET]))
+    clean_labels, noisy_labels = clean[TARGET].astype(int), noisy[TARGET].astype(int)
+    # Clean labels follow the churn model (a short contract churns far more); pure noise does not.
+    short = clean["contract"] == "month-to-month"
+    assert clean_labels[short].mean() - clean_labels[~short].mean() > 0.15
+    assert abs(noisy_labels[short].mean() - noisy_labels[~short].mean()) < 0.05
+    assert 0.45 < noisy_labels.mean() < 0.55

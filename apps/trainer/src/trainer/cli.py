@@ -79,6 +79,10 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--files", type=int, default=1)
     gen.add_argument("--bad-rows", type=int, default=0, help="rows spoiled for dead-letter tests (odd: unknown plan, even: non-numeric monthly_charges)")
     gen.add_argument("--no-target", action="store_true", help="omit the churned column (a scoring batch)")
+    gen.add_argument(
+        "--label-noise", type=float, default=0.0,
+        help="share of rows (0-1) whose label is a coin flip; 1 gives labels without signal (AUC about 0.5)",
+    )
     gen.add_argument("--overwrite", action="store_true", help="replace data files already in --out")
     gen.add_argument("--manifest", type=Path, help="also write a JSON summary (files, bad rows with their ids)")
     gen.add_argument("--failure-file", default=None)
@@ -104,6 +108,7 @@ def _dispatch(args: argparse.Namespace) -> int:
                 GenerateOptions(
                     rows=args.rows, out=args.out, fmt=args.format, seed=args.seed, files=args.files,
                     bad_rows=args.bad_rows, with_target=not args.no_target, overwrite=args.overwrite,
+                    label_noise=args.label_noise,
                 )
             )
             if args.manifest:

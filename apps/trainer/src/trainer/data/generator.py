@@ -52,6 +52,9 @@ class GenerateOptions:
     bad_rows: int = 0
     with_target: bool = True
     overwrite: bool = False
+    # Share of rows whose label is a coin flip instead of the churn model's draw: 1.0 gives labels that carry no
+    # signal at all (holdout AUC about 0.5), e.g. to see a quality gate refuse a model.
+    label_noise: float = 0.0
 
     def validate(self) -> None:
         if self.rows < 1:
@@ -62,6 +65,8 @@ class GenerateOptions:
             raise ConfigError(f"--files must be between 1 and --rows ({self.rows}), got {self.files}")
         if not 0 <= self.bad_rows <= self.rows:
             raise ConfigError(f"--bad-rows must be between 0 and --rows ({self.rows}), got {self.bad_rows}")
+        if not 0.0 <= self.label_noise <= 1.0:
+            raise ConfigError(f"--label-noise must be between 0 and 1, got {self.label_noise}")
 
 
 @dataclass
@@ -79,7 +84,7 @@ def customer_id(row: int) -> str:
     return f"C{row:010d}"
 
 
-def _chunk_columns(seed: int, chunk: int, n: int, first_row: int) -> dict[str, np.ndarray]:
+def _chunk_columns(seed: int, chunk: int, n: int, first_row: int, label_noise: float = 0.0) -> dict[str, np.ndarray]:
     """One chunk of clean data as numpy arrays; NaN / None mark missing values."""
     rng = np.random.default_rng([seed, chunk])
     tenure = rng.integers(0, 73, n)
@@ -107,6 +112,10 @@ def _chunk_columns(seed: int, chunk: int, n: int, first_row: int) -> dict[str, n
         - 0.5 * (plan == 2)
     )
     churned = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(np.int8)
+    if label_noise > 0:
+        # Its own generator, so the features (and the labels without noise) stay those of the same seed.
+        noise = np.random.default_rng([seed, chunk, 1])
+        churned = np.where(noise.random(n) < label_noise, noise.integers(0, 2, n), churned).astype(np.int8)
 
     # Missing values, drawn after the target so that the signal does not depend on them.
     total = np.where((tenure == 0) | (rng.random(n) < 0.02), np.nan, total)
@@ -192,7 +201,7 @@ def iter_tables(opts: GenerateOptions, start: int, end: int, bad: np.ndarray) ->
     for chunk, lo, hi in _chunks(start, end):
         first = chunk * CHUNK_ROWS
         n = min(CHUNK_ROWS, opts.rows - first)
-        cols = _chunk_columns(opts.seed, chunk, n, first)
+        cols = _chunk_columns(opts.seed, chunk, n, first, opts.label_noise)
         cols = {k: v[lo - first : hi - first] for k, v in cols.items()}
         in_piece = (bad >= lo) & (bad < hi)
         _spoil(cols, bad[in_piece] - lo, np.flatnonzero(in_piece) % 2)
