@@ -12,10 +12,11 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
+/** A venv whose `python` (which runs the emulator's server.py) and `moto_server` (the install check) are the script. */
 function fakeVenv(motoScript: string): string {
   const venv = path.join(tmp, 'venv');
   fs.mkdirSync(path.join(venv, 'bin'), { recursive: true });
-  fs.writeFileSync(path.join(venv, 'bin', 'moto_server'), `#!/bin/sh\n${motoScript}\n`, { mode: 0o755 });
+  for (const bin of ['python', 'moto_server']) fs.writeFileSync(path.join(venv, 'bin', bin), `#!/bin/sh\n${motoScript}\n`, { mode: 0o755 });
   return venv;
 }
 
