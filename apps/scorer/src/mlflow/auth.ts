@@ -8,7 +8,8 @@ export interface OutgoingRequest {
   method: string;
   url: URL;
   headers: Record<string, string>;
-  body?: string;
+  /** JSON text, or the bytes of an artifact upload. */
+  body?: string | Uint8Array;
 }
 
 /** Adds authentication to a request just before it is sent (SigV4 signs the final URL, headers and body). */
