@@ -1,6 +1,6 @@
 // Carrying out a planned, allowed promotion, in an order a rerun can always finish: (1) the version the alias
-// will point at (a new copy, an earlier copy, or the source itself), (2) the alias, (3) the promoted_* tags,
-// (4) the JSON record, (5) the promoted_record tag. Each failure says what already happened and that
+// will point at (a new copy, an earlier copy, or the source itself), (2) its promoted_* tags, (3) the alias,
+// (4) the JSON record, (5) the promoted_record tag, which marks the promotion complete. Each failure says what already happened and that
 // rerunning the same command completes it (planning then finds the copy, the moved alias, the missing record).
 import type { ModelVersion } from '../../apps/scorer/src/mlflow';
 import { CliError } from '../cli/errors';
@@ -46,6 +46,10 @@ export async function applyPromotion(plan: PromotionPlan, checks: { all: Check[]
   }
   const replaced = plan.current && plan.current.version !== version.version ? plan.current : undefined;
   const made = plan.route.kind === 'copy' ? ` The copy is registered as ${to.env} version ${version.version}.` : '';
+  // Tags first, the record tag of any earlier promotion of this version removed: should this run stop after the
+  // alias moved, the rerun finds these tags without a record and writes exactly this promotion's record.
+  const tags = promotionTags(plan, replaced, checks.overridden, who);
+  await tagVersion(deps.target, plan, version, tags, staleTags(version, tags), `the alias did not move.${made}`);
   deps.signal?.throwIfAborted();
   try {
     await deps.target.client.setAlias(to.modelName, to.alias, version.version);
@@ -56,8 +60,6 @@ export async function applyPromotion(plan: PromotionPlan, checks: { all: Check[]
     });
   }
   deps.log(`Moved ${to.env} ${to.modelName}@${to.alias}: ${replaced ? `version ${replaced.version}` : '(none)'} -> version ${version.version}.`);
-  const tags = promotionTags(plan, replaced, checks.overridden, who);
-  await tagVersion(deps.target, plan, version, tags);
   return record(plan, version, { checks: checks.all, overridden: checks.overridden, files, ...(replaced ? { replaced } : {}) }, who, deps, tags);
 }
 
@@ -69,7 +71,7 @@ export async function completeRecord(plan: PromotionPlan, checks: Check[], who: 
   const version = candidateOf(plan)!;
   const earlier = tagMap(version);
   const replacedNumber = earlier[promotionTagKeys.replaced];
-  const replaced = replacedNumber ? await deps.target.client.getModelVersion(plan.to.modelName, replacedNumber).catch(() => undefined) : undefined;
+  const replaced = replacedNumber ? await versionIfExists(deps.target, plan.to.modelName, replacedNumber) : undefined;
   const original: Who = {
     by: earlier[promotionTagKeys.by] ?? who.by,
     at: earlier[promotionTagKeys.at] ? new Date(earlier[promotionTagKeys.at]) : who.at,
@@ -77,7 +79,7 @@ export async function completeRecord(plan: PromotionPlan, checks: Check[], who: 
   };
   const wanted = promotionTags(plan, replaced, [], original);
   const missing = Object.fromEntries(Object.entries(wanted).filter(([key]) => earlier[key] === undefined));
-  await tagVersion(deps.target, plan, version, missing);
+  await tagVersion(deps.target, plan, version, missing, [], `${plan.to.env} ${plan.to.modelName}@${plan.to.alias} points at version ${version.version}.`);
   const overridden = checks.filter((check) => (earlier[promotionTagKeys.overrode] ?? '').split(',').includes(check.id));
   return record(plan, version, { checks, overridden, files: [], ...(replaced ? { replaced } : {}) }, original, deps, { ...wanted, ...pick(earlier, Object.keys(wanted)) });
 }
@@ -95,16 +97,36 @@ function promotionTags(plan: PromotionPlan, replaced: ModelVersion | undefined, 
   };
 }
 
-async function tagVersion(target: RegistryConnection, plan: PromotionPlan, version: ModelVersion, tags: Record<string, string>): Promise<void> {
-  for (const [key, value] of Object.entries(tags)) {
+/** promoted_* tags of an earlier promotion of the same version that this one does not set (e.g. its reason). */
+function staleTags(version: ModelVersion, tags: Record<string, string>): string[] {
+  const ours = new Set<string>(Object.values(promotionTagKeys));
+  return Object.keys(tagMap(version)).filter((key) => ours.has(key) && !(key in tags));
+}
+
+/**
+ * The version's promoted_* tags become exactly those of this promotion (one set per version: the latest); stale
+ * ones go first. `state` says where the promotion stands if a write fails.
+ */
+async function tagVersion(
+  target: RegistryConnection,
+  plan: PromotionPlan,
+  version: ModelVersion,
+  tags: Record<string, string>,
+  stale: string[],
+  state: string,
+): Promise<void> {
+  const writes: [string, () => Promise<void>][] = [
+    ...stale.map((key): [string, () => Promise<void>] => [key, () => target.client.deleteModelVersionTag(plan.to.modelName, version.version, key)]),
+    ...Object.entries(tags).map(([key, value]): [string, () => Promise<void>] => [key, () => target.client.setModelVersionTag(plan.to.modelName, version.version, key, value)]),
+  ];
+  for (const [key, write] of writes) {
     try {
-      await target.client.setModelVersionTag(plan.to.modelName, version.version, key, value);
+      await write();
     } catch (error) {
-      // The alias already moved: say so plainly, the record is what is missing.
-      throw new CliError(
-        `${plan.to.env} ${plan.to.modelName}@${plan.to.alias} now points at version ${version.version}, but recording tag ${key} failed; rerun the same command to record the promotion.`,
-        { cause: error, retryable: true },
-      );
+      throw new CliError(`Writing tag ${key} on ${plan.to.env} ${plan.to.modelName} version ${version.version} failed; ${state} Rerun the same command to finish the promotion.`, {
+        cause: error,
+        retryable: isRetryable(error),
+      });
     }
   }
 }
@@ -127,9 +149,19 @@ async function record(
       { cause: error, retryable: isRetryable(error) || isAwsRetryable(error) },
     );
   }
-  await tagVersion(deps.target, plan, version, { [promotionTagKeys.record]: recordUri });
+  await tagVersion(deps.target, plan, version, { [promotionTagKeys.record]: recordUri }, [], `${plan.to.env} ${plan.to.modelName}@${plan.to.alias} points at version ${version.version} and the record is written (${recordUri}).`);
   deps.log(`Recorded ${recordUri}`);
   return { version, copied: plan.route.kind === 'copy', recordUri, tags: { ...tags, [promotionTagKeys.record]: recordUri } };
+}
+
+/** The version an earlier run replaced; it may have been deleted since (then the record just lacks its metric). */
+async function versionIfExists(target: RegistryConnection, name: string, version: string): Promise<ModelVersion | undefined> {
+  try {
+    return await target.client.getModelVersion(name, version);
+  } catch (error) {
+    if ((error as { notFound?: boolean }).notFound === true) return undefined;
+    throw new CliError(`Reading version ${version} of ${name} (${target.target.env}) failed`, { cause: error, retryable: isRetryable(error) });
+  }
 }
 
 function pick(record: Record<string, string>, keys: string[]): Record<string, string> {

@@ -82,6 +82,8 @@ export interface ConnectOptions {
   authenticate?: RequestAuthenticator;
   retries?: number;
   timeoutMs?: number;
+  /** Tests only: see (or disturb) every request. */
+  fetchImpl?: typeof fetch;
 }
 
 export function awsCredentials(target: Pick<RegistryTarget, 'awsProfile'>): AwsCredentialIdentityProvider {
@@ -102,6 +104,7 @@ export function connect(target: RegistryTarget, options: ConnectOptions = {}): R
     s3: s3ClientFor(target),
     ...(options.retries !== undefined ? { retries: options.retries } : {}),
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    ...(options.fetchImpl ? { fetchImpl: options.fetchImpl } : {}),
   });
   return { target, client, tracking: new MlflowTracking(client.transport) };
 }

@@ -72,6 +72,10 @@ export class MlflowClient {
     await this.transport.json('POST', '/api/2.0/mlflow/model-versions/set-tag', { body: { name, version, key, value } });
   }
 
+  async deleteModelVersionTag(name: string, version: string, key: string): Promise<void> {
+    await this.transport.json('DELETE', '/api/2.0/mlflow/model-versions/delete-tag', { body: { name, version, key } });
+  }
+
   /** Creates the registered model; an existing one is fine (returns false). */
   async ensureRegisteredModel(name: string): Promise<boolean> {
     try {
