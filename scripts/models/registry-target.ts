@@ -2,10 +2,8 @@
 // and alias, the quality gate, the experiment copies are logged in, and where promotion records go. Then the
 // connection to it: the scorer's registry client and the tracking calls, on one shared transport.
 import { S3Client } from '@aws-sdk/client-s3';
-import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
-import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { EnvironmentConfig, platformNames } from '../../environments';
-import { MlflowClient, RequestAuthenticator, authenticator } from '../../apps/scorer/src/mlflow';
+import { MlflowClient, RequestAuthenticator, authenticator, awsCredentials } from '../../apps/scorer/src/mlflow';
 import type { MlflowAuth } from '../../apps/scorer/src/config/schema';
 import { MlflowTracking } from './mlflow-tracking';
 
@@ -86,21 +84,17 @@ export interface ConnectOptions {
   fetchImpl?: typeof fetch;
 }
 
-export function awsCredentials(target: Pick<RegistryTarget, 'awsProfile'>): AwsCredentialIdentityProvider {
-  return fromNodeProviderChain(target.awsProfile ? { profile: target.awsProfile } : {});
-}
-
 /** S3 for this side (artifacts on S3, promotion records); AWS_ENDPOINT_URL (the SDK reads it) points it at an emulator. */
 export function s3ClientFor(target: Pick<RegistryTarget, 'region' | 'awsProfile'>): S3Client {
   const emulated = Boolean(process.env.AWS_ENDPOINT_URL || process.env.AWS_ENDPOINT_URL_S3);
-  return new S3Client({ region: target.region, credentials: awsCredentials(target), forcePathStyle: emulated });
+  return new S3Client({ region: target.region, credentials: awsCredentials(target.awsProfile), forcePathStyle: emulated });
 }
 
 export function connect(target: RegistryTarget, options: ConnectOptions = {}): RegistryConnection {
   const client = new MlflowClient({
     trackingUri: target.trackingUri,
     auth: target.auth,
-    authenticate: options.authenticate ?? authenticator(target.auth, awsCredentials(target)),
+    authenticate: options.authenticate ?? authenticator(target.auth, awsCredentials(target.awsProfile)),
     s3: s3ClientFor(target),
     ...(options.retries !== undefined ? { retries: options.retries } : {}),
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),

@@ -15,6 +15,11 @@ export interface OutgoingRequest {
 /** Adds authentication to a request just before it is sent (SigV4 signs the final URL, headers and body). */
 export type RequestAuthenticator = (request: OutgoingRequest) => Promise<Record<string, string>>;
 
+/** AWS credentials from the default provider chain, or from a named profile (an operator with two accounts). */
+export function awsCredentials(profile?: string): AwsCredentialIdentityProvider {
+  return fromNodeProviderChain(profile ? { profile } : {});
+}
+
 export const SAGEMAKER_MLFLOW_SERVICE = 'sagemaker-mlflow';
 export const TRACKING_SERVER_ARN_HEADER = 'x-mlflow-sm-tracking-server-arn';
 
