@@ -50,7 +50,7 @@ export async function applyPromotion(plan: PromotionPlan, checks: { all: Check[]
   // alias moved, the rerun finds these tags without a record and writes exactly this promotion's record.
   const tags = promotionTags(plan, replaced, checks.overridden, who);
   await tagVersion(deps.target, plan, version, tags, staleTags(version, tags), `the alias did not move.${made}`);
-  deps.signal?.throwIfAborted();
+  if (deps.signal?.aborted) throw new CliError(`Interrupted before moving ${to.env} ${to.modelName}@${to.alias}; the alias did not move.${made} Rerun to finish.`);
   try {
     await deps.target.client.setAlias(to.modelName, to.alias, version.version);
   } catch (error) {

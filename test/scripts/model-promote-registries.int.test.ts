@@ -20,7 +20,7 @@ import type { PromoteDeps } from '../../scripts/models/promote';
 import { connect } from '../../scripts/models/registry-target';
 import { registerFixtureModel } from '../scorer/support/mlflow-fixture';
 import { mlflowTrackingUri, uniqueName } from '../support/services';
-import { FAST_HYPERPARAMETERS, WEAK_HYPERPARAMETERS, ensureDataBucket, promote, promoteDeps, promotionRecords, trainEvaluateRegister, trainerWorkspace } from './promotion-support';
+import { FAST_HYPERPARAMETERS, WEAK_HYPERPARAMETERS, ensureDataBucket, promote, promoteDeps, promotionRecords, trainAndEvaluate, trainEvaluateRegister, trainerWorkspace } from './promotion-support';
 
 jest.setTimeout(600_000);
 
@@ -245,5 +245,15 @@ describe('model:promote between two MLflow servers (staging → prod)', () => {
     const last = records.find((r) => r.record.target.replacedVersion === '2' && r.record.target.version === '1')!.record;
     expect(last).toMatchObject({ route: 'reuse-copy', reason: 'rollback: version 2 misbehaves', overridden: ['not-worse'], metric: { replaced: 0.99 }, files: [] });
     expect(last.checks.find((check) => check.id === 'not-worse')).toMatchObject({ ok: false });
+  });
+
+  it("lets prod's own nightly training compare its candidate with the promoted champion (the trainer downloads the copy)", async () => {
+    const champion = await championOfProd();
+    const ws = await trainerWorkspace(path.join(work, 'prod-trainer'), prodUri, modelName, prod.mlflow.trainingAlias, prod.mlflow.compareAlias ?? 'champion');
+    const evaluation = await trainAndEvaluate(ws, 'nightly', FAST_HYPERPARAMETERS);
+    // Same data and seed as the staging model the champion is a copy of: the rescored copy scores exactly the same.
+    expect(evaluation.champion).toMatchObject({ alias: 'champion', version: champion.version });
+    expect(evaluation.champion.metrics.auc.value).toBeCloseTo(Number(tags(champion)['metric.auc']), 9);
+    expect(evaluation.gate.reason).toMatch(/>= champion 0\.8\d{3}$/);
   });
 });

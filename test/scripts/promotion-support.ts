@@ -1,7 +1,7 @@
 // Helpers of the model:promote integration tests: models registered by the trainer's own entrypoints (the steps
 // the training pipeline runs), the promote command pointed at local servers, and the promotion records in S3.
 import { execFile } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
@@ -26,14 +26,14 @@ export interface TrainerWorkspace {
 }
 
 /** Training and test data from the trainer's generator, and the variables the training pipeline's steps get. */
-export async function trainerWorkspace(dir: string, trackingUri: string, modelName: string, alias: string): Promise<TrainerWorkspace> {
+export async function trainerWorkspace(dir: string, trackingUri: string, modelName: string, alias: string, compareAlias = alias): Promise<TrainerWorkspace> {
   await mkdir(dir, { recursive: true });
   const env = {
     MLFLOW_TRACKING_URI: trackingUri,
     MLFLOW_EXPERIMENT_NAME: `${modelName}-training`,
     MODEL_NAME: modelName,
     TARGET_ALIAS: alias,
-    COMPARE_ALIAS: alias,
+    COMPARE_ALIAS: compareAlias,
     QUALITY_METRIC: 'auc',
     QUALITY_THRESHOLD: '0.7',
     RUN_DATE: '2026-11-23',
@@ -45,20 +45,32 @@ export async function trainerWorkspace(dir: string, trackingUri: string, modelNa
   return { dir, env: { ...env, DATA_URI: path.join(dir, 'train') } };
 }
 
-/** train → evaluate → register, the commands of the pipeline's three steps; returns registration.json. */
-export async function trainEvaluateRegister(ws: TrainerWorkspace, name: string, hyperparameters: Record<string, string>): Promise<{ version: string; gate_passed: boolean }> {
+export interface Evaluation {
+  metrics: Record<string, { value: number }>;
+  champion: { alias: string; version: string | null; metrics: Record<string, { value: number }> };
+  gate: { passed: boolean; reason: string };
+}
+
+/** train → evaluate, the commands of the pipeline's first two steps; returns evaluation.json. */
+export async function trainAndEvaluate(ws: TrainerWorkspace, name: string, hyperparameters: Record<string, string>): Promise<Evaluation> {
   const root = path.join(ws.dir, name);
   await mkdir(root, { recursive: true });
   await writeFile(path.join(root, 'hp.json'), JSON.stringify(hyperparameters));
-  const model = path.join(root, 'model');
-  await run(path.join(path.dirname(PYTHON), 'train'), ['--train-dir', path.join(ws.dir, 'train'), '--hyperparameters', path.join(root, 'hp.json'), '--model-dir', model, '--failure-file', path.join(root, 'failure')], {
+  await run(path.join(path.dirname(PYTHON), 'train'), ['--train-dir', path.join(ws.dir, 'train'), '--hyperparameters', path.join(root, 'hp.json'), '--model-dir', path.join(root, 'model'), '--failure-file', path.join(root, 'failure')], {
     env: { ...process.env, ...ws.env },
     cwd: REPO_ROOT,
     maxBuffer: 10 * 1024 * 1024,
   });
-  await python(['-m', 'trainer', 'evaluate', '--model-dir', model, '--test-dir', path.join(ws.dir, 'test'), '--evaluation-dir', path.join(root, 'evaluation'), '--failure-file', path.join(root, 'failure')], ws.env);
-  await python(['-m', 'trainer', 'register', '--model-dir', model, '--evaluation', path.join(root, 'evaluation', 'evaluation.json'), '--output-dir', path.join(root, 'registration'), '--failure-file', path.join(root, 'failure')], ws.env);
-  return JSON.parse(require('node:fs').readFileSync(path.join(root, 'registration', 'registration.json'), 'utf8')) as { version: string; gate_passed: boolean };
+  await python(['-m', 'trainer', 'evaluate', '--model-dir', path.join(root, 'model'), '--test-dir', path.join(ws.dir, 'test'), '--evaluation-dir', path.join(root, 'evaluation'), '--failure-file', path.join(root, 'failure')], ws.env);
+  return JSON.parse(await readFile(path.join(root, 'evaluation', 'evaluation.json'), 'utf8')) as Evaluation;
+}
+
+/** train → evaluate → register, the training pipeline's three steps; returns registration.json. */
+export async function trainEvaluateRegister(ws: TrainerWorkspace, name: string, hyperparameters: Record<string, string>): Promise<{ version: string; gate_passed: boolean }> {
+  await trainAndEvaluate(ws, name, hyperparameters);
+  const root = path.join(ws.dir, name);
+  await python(['-m', 'trainer', 'register', '--model-dir', path.join(root, 'model'), '--evaluation', path.join(root, 'evaluation', 'evaluation.json'), '--output-dir', path.join(root, 'registration'), '--failure-file', path.join(root, 'failure')], ws.env);
+  return JSON.parse(await readFile(path.join(root, 'registration', 'registration.json'), 'utf8')) as { version: string; gate_passed: boolean };
 }
 
 async function python(args: string[], env: Record<string, string>): Promise<void> {
