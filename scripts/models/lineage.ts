@@ -52,9 +52,8 @@ export interface SourceIdentity {
   modelUri?: string;
 }
 
-/** The tags a copy is created with: the source's own (metrics, gate, data, git sha) plus its lineage. */
-export function copyTags(sourceTags: Record<string, string>, source: SourceIdentity, by: string, at: Date): Record<string, string> {
-  const kept = Object.fromEntries(Object.entries(sourceTags).filter(([key]) => !notCopied(key)));
+/** Where a copy came from, who made it and when (on the copy's version, run and logged model). */
+export function lineageTags(source: SourceIdentity, by: string, at: Date): Record<string, string> {
   const lineage: Record<string, string | undefined> = {
     [lineageTagKeys.sourceEnv]: source.env,
     [lineageTagKeys.sourceServer]: source.server,
@@ -65,7 +64,13 @@ export function copyTags(sourceTags: Record<string, string>, source: SourceIdent
     [lineageTagKeys.copiedBy]: by,
     [lineageTagKeys.copiedAt]: at.toISOString(),
   };
-  return { ...kept, ...(Object.fromEntries(Object.entries(lineage).filter(([, v]) => v)) as Record<string, string>) };
+  return Object.fromEntries(Object.entries(lineage).filter((entry): entry is [string, string] => Boolean(entry[1])));
+}
+
+/** The tags a copy's version is created with: the source version's own (metrics, gate, data, git sha) plus lineage. */
+export function copyTags(sourceTags: Record<string, string>, source: SourceIdentity, by: string, at: Date): Record<string, string> {
+  const kept = Object.fromEntries(Object.entries(sourceTags).filter(([key]) => !notCopied(key)));
+  return { ...kept, ...lineageTags(source, by, at) };
 }
 
 /**

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { ModelVersion } from '../../apps/scorer/src/mlflow';
 import { CliError } from '../cli/errors';
-import { copyTags, lineageTagKeys } from './lineage';
+import { copyTags, lineageTagKeys, lineageTags } from './lineage';
 import type { KeyValue, LoggedModel, Metric } from './mlflow-tracking';
 import { toKeyValues } from './mlflow-tracking';
 import { PromotionPlan, isRetryable, sourceIdentity } from './promotion-plan';
@@ -59,7 +59,7 @@ export async function copyModelVersion(plan: PromotionPlan, source: RegistryConn
 
     // 2. A run and a PENDING logged model in the target, then the files, then both finished.
     stop();
-    const lineage = copyTags({}, sourceIdentity(plan), options.by, options.at);
+    const lineage = lineageTags(sourceIdentity(plan), options.by, options.at);
     const experimentId = await target.tracking.ensureExperiment(to.copyExperiment);
     const runName = `promote-${from.env}-${plan.source.name}-v${plan.source.version}`;
     const run = await target.tracking.createRun(experimentId, {
