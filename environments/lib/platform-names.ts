@@ -27,6 +27,8 @@ export interface PlatformNames {
   readonly inferenceInputUri: string;
   readonly trainingRunsUri: string;
   readonly inferenceRunsUri: string;
+  /** Where `npm run model:promote` writes one JSON record per promotion into this environment (the target). */
+  readonly promotionRecordsUri: string;
 }
 
 type NamingConfig = Pick<EnvironmentConfig, 'namePrefix' | 'account' | 'data'>;
@@ -58,6 +60,7 @@ export function platformNames(config: NamingConfig): PlatformNames {
     // No trailing slash: the pipelines append "/<execution id>/<output>".
     trainingRunsUri: s3(`${config.data.runOutputPrefix}training`),
     inferenceRunsUri: s3(`${config.data.runOutputPrefix}inference`),
+    promotionRecordsUri: s3('promotions/'),
   };
 }
 

@@ -199,6 +199,7 @@ describe('platform names', () => {
       inferenceInputUri: 's3://mlp-staging-111111111111-eu-central-1-data/input/scoring/',
       trainingRunsUri: 's3://mlp-staging-111111111111-eu-central-1-data/runs/training',
       inferenceRunsUri: 's3://mlp-staging-111111111111-eu-central-1-data/runs/inference',
+      promotionRecordsUri: 's3://mlp-staging-111111111111-eu-central-1-data/promotions/',
     });
   });
 

@@ -6,9 +6,16 @@ import { REPO_ROOT } from './contract-validator';
 const run = promisify(execFile);
 export const PYTHON = path.join(REPO_ROOT, '.venv/bin/python');
 
-/** Logs the fixture model (docs/container-interface.md format) to MLflow, registers it and sets the alias. */
-export async function registerFixtureModel(trackingUri: string, name: string, alias: string, schema: 'tiny' | 'churn'): Promise<string> {
-  const { stdout } = await run(PYTHON, [path.join(REPO_ROOT, 'test/scorer/fixtures/model_fixture.py'), 'register', '--name', name, '--alias', alias, '--schema', schema], {
+/** Logs the fixture model (docs/container-interface.md format) to MLflow, registers it (with tags) and sets the alias. */
+export async function registerFixtureModel(
+  trackingUri: string,
+  name: string,
+  alias: string | undefined,
+  schema: 'tiny' | 'churn',
+  tags: Record<string, string> = {},
+): Promise<string> {
+  const args = ['register', '--name', name, '--schema', schema, ...(alias ? ['--alias', alias] : []), ...Object.entries(tags).flatMap(([k, v]) => ['--tag', `${k}=${v}`])];
+  const { stdout } = await run(PYTHON, [path.join(REPO_ROOT, 'test/scorer/fixtures/model_fixture.py'), ...args], {
     env: { ...process.env, MLFLOW_TRACKING_URI: trackingUri, GIT_PYTHON_REFRESH: 'quiet' },
     cwd: REPO_ROOT,
     maxBuffer: 10 * 1024 * 1024,

@@ -8,11 +8,17 @@ export interface OutgoingRequest {
   method: string;
   url: URL;
   headers: Record<string, string>;
-  body?: string;
+  /** JSON text, or the bytes of an artifact upload. */
+  body?: string | Uint8Array;
 }
 
 /** Adds authentication to a request just before it is sent (SigV4 signs the final URL, headers and body). */
 export type RequestAuthenticator = (request: OutgoingRequest) => Promise<Record<string, string>>;
+
+/** AWS credentials from the default provider chain, or from a named profile (an operator with two accounts). */
+export function awsCredentials(profile?: string): AwsCredentialIdentityProvider {
+  return fromNodeProviderChain(profile ? { profile } : {});
+}
 
 export const SAGEMAKER_MLFLOW_SERVICE = 'sagemaker-mlflow';
 export const TRACKING_SERVER_ARN_HEADER = 'x-mlflow-sm-tracking-server-arn';
