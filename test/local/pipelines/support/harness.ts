@@ -1,6 +1,6 @@
 // Runs hand-written pipeline definitions through the executor for unit tests: tiny shell/node jobs on a test
 // runtime (the host's own tools, seen through the job's mount namespace), a fake S3, records in a temp store.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openExecutionStore, startExecution, type EventBridgeEvent, type ExecutionDescription, type StartExecutionInput, type StepRecord } from '../../../../scripts/local/pipelines';
@@ -11,11 +11,24 @@ export const ROLE = 'arn:aws:iam::000000000000:role/unit-role';
 export const IMAGE = '000000000000.dkr.ecr.eu-central-1.amazonaws.com/unit/tools:1';
 export const KMS_KEY = 'arn:aws:kms:eu-central-1:000000000000:key/00000000-0000-4000-8000-000000000001';
 
+/** What the test image's `train` does: report its arguments and inputs, copy the train channel into the model, print a metric. */
+const TRAIN_SCRIPT = `#!/bin/sh
+echo "train started with arguments: $*"
+for channel in /opt/ml/input/data/*; do echo "channel $(basename "$channel"): $(ls "$channel" | tr '\\n' ' ')"; done
+cp -r /opt/ml/input/data/train/. /opt/ml/model/
+echo "validation:auc=0.91"
+if [ -n "\${TRAIN_FAILURE:-}" ]; then echo "$TRAIN_FAILURE" > /opt/ml/output/failure; exit 2; fi
+`;
+
 /** A runtimes file with one runtime, "tools": the host's shell and node, working directory /work-dir (a bound folder). */
 export function testRuntimesFile(directory: string): string {
   const workDir = path.join(directory, 'workdir');
-  require('node:fs').mkdirSync(workDir, { recursive: true });
+  const bin = path.join(directory, 'image-bin');
+  mkdirSync(workDir, { recursive: true });
+  mkdirSync(bin, { recursive: true });
   writeFileSync(path.join(workDir, 'hello.txt'), 'hello from the image\n');
+  // The image's `train` executable (SageMaker starts training containers as `docker run <image> train`).
+  writeFileSync(path.join(bin, 'train'), TRAIN_SCRIPT, { mode: 0o755 });
   const file = path.join(directory, 'runtimes.json');
   writeFileSync(
     file,
@@ -27,11 +40,14 @@ export function testRuntimesFile(directory: string): string {
           repository: '*/tools',
           workingDir: '/work-dir',
           home: '/home/tools',
-          path: ['/usr/local/bin', '/usr/bin', '/bin'],
+          path: ['/image-bin', '/usr/local/bin', '/usr/bin', '/bin'],
           environment: { IMAGE_ENV: 'from-the-dockerfile' },
           entrypoint: [],
           cmd: ['sh', '-c', 'echo the image CMD ran'],
-          binds: [{ source: workDir, target: '/work-dir', readOnly: true }],
+          binds: [
+            { source: workDir, target: '/work-dir', readOnly: true },
+            { source: bin, target: '/image-bin', readOnly: true },
+          ],
         },
       ],
     }),
