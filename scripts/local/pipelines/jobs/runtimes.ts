@@ -132,6 +132,11 @@ async function inputsFingerprint(inputs: readonly string[]): Promise<string> {
 
 const prepared = new Map<string, Promise<void>>();
 
+/** Forgets which runtimes this process prepared (tests use it to stand for a new process). */
+export function forgetPreparedRuntimes(): void {
+  prepared.clear();
+}
+
 /**
  * Prepares a runtime at most once per process: runs its prepare command when its inputs changed since the last
  * successful run (a fingerprint kept in `stampDir`), then checks that what it must produce exists.
