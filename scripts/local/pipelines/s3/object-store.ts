@@ -44,9 +44,17 @@ export class ObjectStoreError extends Error {
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
 
+/** Connection-level failures; the SDK sometimes wraps them ("AWS SDK error wrapper for Error: connect ECONNREFUSED"). */
+function isNetworkError(error: { name?: string; code?: string; message?: string; cause?: unknown }): boolean {
+  if (error.name === 'TimeoutError') return true;
+  const code = error.code ?? (error.cause as { code?: string } | undefined)?.code;
+  if (code && NETWORK_CODES.has(code)) return true;
+  return [...NETWORK_CODES].some((candidate) => error.message?.includes(candidate));
+}
+
 export function classifyS3Error(error: unknown, operation: string, target: string): ObjectStoreError {
   if (error instanceof ObjectStoreError) return error;
-  const e = error as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number }; $retryable?: { throttling?: boolean } };
+  const e = error as { name?: string; code?: string; message?: string; cause?: unknown; $metadata?: { httpStatusCode?: number }; $retryable?: { throttling?: boolean } };
   const status = e.$metadata?.httpStatusCode;
   const name = e.name ?? 'Error';
   const detail = `${name}${e.message && e.message !== name ? `: ${e.message}` : ''}`;
@@ -55,7 +63,7 @@ export function classifyS3Error(error: unknown, operation: string, target: strin
   else if (name === 'AccessDenied' || status === 403) kind = 'AccessDenied';
   else if (e.$retryable?.throttling || name === 'SlowDown' || name === 'Throttling' || name === 'ThrottlingException' || status === 429 || status === 503) kind = 'Throttling';
   else if ((status !== undefined && status >= 500) || (error instanceof S3ServiceException && error.$fault === 'server')) kind = 'ServiceFault';
-  else if ((e.code && NETWORK_CODES.has(e.code)) || name === 'TimeoutError') kind = 'Network';
+  else if (isNetworkError(e)) kind = 'Network';
   return new ObjectStoreError(kind, operation, target, detail, { cause: error });
 }
 
