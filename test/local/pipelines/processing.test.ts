@@ -98,3 +98,16 @@ describe('Processing steps', () => {
     expect(result.lines).toContain('[Consume] s3://bucket/produced Completed');
   });
 });
+
+describe('where input objects land', () => {
+  const { relativeToPrefix } = require('../../../scripts/local/pipelines/s3/transfer') as typeof import('../../../scripts/local/pipelines/s3/transfer');
+  it.each([
+    ['runs/1/evaluation/evaluation.json', 'runs/1/evaluation', 'evaluation.json'],
+    ['runs/1/evaluation/evaluation.json', 'runs/1/evaluation/', 'evaluation.json'],
+    ['runs/1/model/job/output/model.tar.gz', 'runs/1/model/job/output/model.tar.gz', 'model.tar.gz'],
+    ['input/scoring/nested/part-0.csv', 'input/scoring/', 'nested/part-0.csv'],
+    ['data/training.csv', 'data/train', 'training.csv'],
+  ])('%s under prefix %s lands at %s', (key, prefix, expected) => {
+    expect(relativeToPrefix(key, prefix)).toBe(expected);
+  });
+});

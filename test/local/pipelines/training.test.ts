@@ -61,8 +61,8 @@ describe('Training steps', () => {
         '[Train] inputdataconfig={"train":{"ContentType":"text/csv","TrainingInputMode":"File","S3DistributionType":"FullyReplicated","RecordWrapperType":"None"},"extra":{"TrainingInputMode":"File","S3DistributionType":"FullyReplicated","RecordWrapperType":"None"}}',
         '[Train] resourceconfig={"current_host":"algo-1","current_instance_type":"ml.m5.large","current_group_name":"homogeneousCluster","hosts":["algo-1"],"instance_groups":[{"instance_group_name":"homogeneousCluster","instance_type":"ml.m5.large","hosts":["algo-1"]}],"network_interface_name":"eth0"}',
         `[Train] job=${job.Name} arn=${job.Arn}`,
-        // S3Uri without a trailing slash: objects land relative to the prefix's last "/", as on SageMaker.
-        '[Train] channel extra: extra ',
+        // An S3Uri without a trailing slash is read as a folder, as on SageMaker.
+        '[Train] channel extra: notes.txt ',
         '[Train] channel train: nested part-0.csv ',
       ]),
     );

@@ -20,8 +20,6 @@ export interface InstanceResult {
   readonly exitedAt: Date;
   /** Set when the namespace could not be built (not the job's fault). */
   readonly sandboxError?: string;
-  /** The last lines the instance wrote to stderr, for failure reasons. */
-  readonly stderrTail: readonly string[];
 }
 
 export type JobOutcome = 'Completed' | 'Failed' | 'MaxRuntimeExceeded' | 'Stopped';
@@ -80,7 +78,6 @@ export async function runInstances(options: RunInstancesOptions): Promise<JobRun
     new Promise<InstanceResult>((resolve) => {
       const spawnedAt = new Date();
       const file = createWriteStream(instance.logFile, { flags: 'a' });
-      const stderrTail: string[] = [];
       let sandboxError: string | undefined;
       const live = instances.length > 1 ? `${options.prefix.slice(0, -1)} ${instance.host}]` : options.prefix;
       const child = engine.launch(instance);
@@ -91,10 +88,6 @@ export async function runInstances(options: RunInstancesOptions): Promise<JobRun
         const lines = createInterface({ input: stream, crlfDelay: Infinity });
         lines.on('line', (line) => {
           if (isStderr && line.startsWith(SANDBOX_FAILURE_PREFIX)) sandboxError = line.slice(SANDBOX_FAILURE_PREFIX.length).trim();
-          if (isStderr) {
-            stderrTail.push(line);
-            if (stderrTail.length > 20) stderrTail.shift();
-          }
           file.write(`${line}\n`);
           options.log(`${live} ${line}`);
           options.onLine?.(instance.host, line);
@@ -121,7 +114,6 @@ export async function runInstances(options: RunInstancesOptions): Promise<JobRun
           spawnedAt,
           exitedAt: new Date(),
           sandboxError: exitCode === SANDBOX_FAILURE_EXIT || error ? sandboxError : undefined,
-          stderrTail,
         });
       };
       child.once('error', (error) => void finish(null, null, error));

@@ -30,20 +30,31 @@ function safeRelative(relative: string, source: string): string {
 }
 
 /**
- * The objects an input names. S3Prefix: every object whose key starts with the prefix, placed relative to the
- * prefix's last "/" (so `s3://b/data/train` puts `data/train/a.csv` at `train/a.csv`). ManifestFile: a JSON list
- * `[{"prefix": "s3://b/p/"}, "rel/a.csv", …]`, each object placed at its relative name. Objects whose keys end in
- * "/" (folder markers) are skipped.
+ * Where an object listed under an S3Prefix lands, relative to the input's local folder, as SageMaker places it:
+ * under the prefix as under a folder (`…/output/test` puts `…/output/test/test.csv` at `test.csv`, as the SDK
+ * examples rely on), an object that is the prefix itself under its own name (`…/output/model.tar.gz` →
+ * `model.tar.gz`), and an object that only extends the prefix's last name relative to the prefix's folder
+ * (`data/train` puts `data/training.csv` at `training.csv`).
+ */
+export function relativeToPrefix(key: string, prefix: string): string {
+  if (key === prefix) return key.slice(key.lastIndexOf('/') + 1);
+  if (prefix === '' || prefix.endsWith('/') || key.startsWith(`${prefix}/`)) return key.slice(prefix.length).replace(/^\/+/, '');
+  return key.slice(prefix.lastIndexOf('/') + 1);
+}
+
+/**
+ * The objects an input names. S3Prefix: every object whose key starts with the prefix, placed by
+ * relativeToPrefix. ManifestFile: a JSON list `[{"prefix": "s3://b/p/"}, "rel/a.csv", …]`, each object placed at
+ * its relative name. Objects whose keys end in "/" (folder markers) are skipped.
  */
 export async function listInputObjects(store: ObjectStore, uri: string, dataType: string): Promise<{ bucket: string; objects: InputObject[] }> {
   const location = parseS3Uri(uri);
   if (!location) throw new InputSpecError(`"${uri}" is not an s3://bucket/key URI`);
   if (dataType === 'S3Prefix') {
-    const base = location.key.slice(0, location.key.lastIndexOf('/') + 1);
     const objects: InputObject[] = [];
     for await (const object of store.list(location.bucket, location.key)) {
       if (object.key.endsWith('/')) continue;
-      objects.push({ key: object.key, size: object.size, relativePath: safeRelative(object.key.slice(base.length), `s3://${location.bucket}/${object.key}`) });
+      objects.push({ key: object.key, size: object.size, relativePath: safeRelative(relativeToPrefix(object.key, location.key), `s3://${location.bucket}/${object.key}`) });
     }
     return { bucket: location.bucket, objects: objects.sort((a, b) => (a.key < b.key ? -1 : 1)) };
   }

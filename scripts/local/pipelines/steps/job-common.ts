@@ -135,8 +135,9 @@ export async function jobFailure(result: JobRunResult, folders: readonly Instanc
       exceptionType: 'SageMaker.JOB_INTERNAL_ERROR',
     });
   }
-  const failed = result.instances.find((instance) => instance.exitCode !== 0) ?? result.instances[0];
-  const reason = (await failureFileText(folders)) ?? (failed?.stderrTail.at(-1) ? `See job logs for more information (last line: ${failed.stderrTail.at(-1)})` : 'See job logs for more information');
+  // The instance that failed first, not one that was stopped because of it.
+  const failed = [...result.instances].filter((instance) => instance.exitCode !== 0).sort((a, b) => a.exitedAt.getTime() - b.exitedAt.getTime())[0] ?? result.instances[0];
+  const reason = (await failureFileText(failed ? [folders.find((f) => f.host === failed.host)!, ...folders] : folders)) ?? 'See job logs for more information';
   const exit = failed?.signal ? `killed by ${failed.signal}` : `exit code: ${failed?.exitCode}`;
   return new StepFailure(`AlgorithmError: ${reason}, ${exit}${result.instances.length > 1 ? ` (${failed?.host})` : ''}`);
 }
