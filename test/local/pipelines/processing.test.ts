@@ -84,6 +84,11 @@ describe('Processing steps', () => {
     expect(outside.step('Outside').FailureReason).toBe('ValidationException: CreateProcessingJob: ProcessingInputs.0.S3Input.LocalPath: LocalPath must be a folder under /opt/ml/processing/');
     const pipe = await h.run(definition([shellProcessing('Piped', 'true', { ProcessingInputs: [processingInput('input', 's3://bucket/x/', '/opt/ml/processing/in', { S3InputMode: 'Pipe' })] })]));
     expect(pipe.step('Piped').FailureReason).toBe('ClientError: input input: Pipe input mode is not supported locally');
+    const badUri = await h.run(definition([shellProcessing('BadUri', 'echo ran', processingOutputs([['out', 's3://b/out', '/opt/ml/processing/out']]))]));
+    expect(badUri.step('BadUri').FailureReason).toBe(
+      'ValidationException: CreateProcessingJob: ProcessingOutputConfig.Outputs.0.S3Output.S3Uri: S3 URI must be s3://<bucket>/<key> with a valid bucket name',
+    );
+    expect(badUri.lines).not.toContain('[BadUri] ran');
   });
 
   it('exposes ProcessingOutputConfig.Outputs[name].S3Output.S3Uri and ProcessingJobStatus to later steps', async () => {

@@ -9,6 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import { z } from 'zod';
 import { StepFailure } from '../errors';
 import { jobArn, jobName } from '../jobs/job-names';
+import { s3UriField } from '../s3/s3-uri';
 import { downloadObjects, listInputObjects, shardObjects, uploadDirectory, type InputObject } from '../s3/transfer';
 import { checkImage, dataFailure, hostPath, instanceFolders, jobFailure, launchJob, parseRequest, removeScratch, writeJson } from './job-common';
 import type { StepHandler } from './types';
@@ -30,7 +31,7 @@ const requestSchema = z
             AppManaged: z.boolean().default(false),
             S3Input: z
               .object({
-                S3Uri: z.string(),
+                S3Uri: s3UriField(),
                 LocalPath: localPath,
                 S3DataType: z.enum(['S3Prefix', 'ManifestFile']),
                 S3InputMode: z.enum(['File', 'Pipe']).default('File'),
@@ -51,7 +52,7 @@ const requestSchema = z
             .object({
               OutputName: z.string().min(1),
               AppManaged: z.boolean().default(false),
-              S3Output: z.object({ S3Uri: z.string(), LocalPath: localPath, S3UploadMode: z.enum(['EndOfJob', 'Continuous']).default('EndOfJob') }).loose().optional(),
+              S3Output: z.object({ S3Uri: s3UriField(), LocalPath: localPath, S3UploadMode: z.enum(['EndOfJob', 'Continuous']).default('EndOfJob') }).loose().optional(),
               FeatureStoreOutput: z.unknown().optional(),
             })
             .loose(),

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { StepFailure } from '../errors';
 import { jobArn, jobName } from '../jobs/job-names';
 import { MetricScanner } from '../jobs/metrics';
-import { joinKey, parseS3Uri } from '../s3/s3-uri';
+import { joinKey, parseS3Uri, s3UriField } from '../s3/s3-uri';
 import { downloadObjects, listInputObjects, shardObjects, tarGzDirectory, type InputObject } from '../s3/transfer';
 import { checkImage, dataFailure, hostPath, instanceFolders, jobFailure, launchJob, parseRequest, removeScratch, writeJson } from './job-common';
 import type { StepHandler } from './types';
@@ -37,7 +37,7 @@ const requestSchema = z
             DataSource: z.object({
               S3DataSource: z.object({
                 S3DataType: z.enum(['S3Prefix', 'ManifestFile', 'AugmentedManifestFile', 'Converse']),
-                S3Uri: z.string(),
+                S3Uri: s3UriField(),
                 S3DataDistributionType: z.enum(['FullyReplicated', 'ShardedByS3Key']).default('FullyReplicated'),
               }).loose(),
             }).loose(),
@@ -48,7 +48,7 @@ const requestSchema = z
           .loose(),
       )
       .default([]),
-    OutputDataConfig: z.object({ S3OutputPath: z.string(), KmsKeyId: z.string().optional() }).loose(),
+    OutputDataConfig: z.object({ S3OutputPath: s3UriField(), KmsKeyId: z.string().optional() }).loose(),
     ResourceConfig: z.object({ InstanceType: z.string(), InstanceCount: z.number().int().min(1).default(1), VolumeSizeInGB: z.number() }).loose(),
     StoppingCondition: z.object({ MaxRuntimeInSeconds: z.number().int().min(1).default(86_400) }).loose(),
     HyperParameters: stringMap.default({}),
@@ -70,8 +70,7 @@ export const trainingStep: StepHandler = {
       if (mode === 'Pipe') throw new StepFailure(`ClientError: channel ${channel.ChannelName}: Pipe input mode is not supported locally (File and FastFile are)`);
       if (channel.CompressionType === 'Gzip') throw new StepFailure(`ClientError: channel ${channel.ChannelName}: CompressionType Gzip needs Pipe input mode`);
     }
-    const output = parseS3Uri(request.OutputDataConfig.S3OutputPath);
-    if (!output) throw new StepFailure(`ValidationException: OutputDataConfig.S3OutputPath "${request.OutputDataConfig.S3OutputPath}" is not an s3:// URI`);
+    const output = parseS3Uri(request.OutputDataConfig.S3OutputPath)!;
 
     const name = jobName(context.execution.id, context.step.Name);
     const arn = jobArn(context.arn, 'training-job', name);
