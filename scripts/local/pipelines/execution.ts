@@ -204,6 +204,9 @@ class ExecutionRunner {
       this.log('[pipeline] stopping: running jobs get SIGTERM, then SIGKILL after the grace period');
       await this.writer.requestStop().catch(() => undefined);
       await this.setExecutionStatus('Stopping', 'Executing');
+      for (const record of this.records.values()) {
+        if (record.StepStatus === 'Starting' || record.StepStatus === 'Executing') await this.setStepStatus(record, 'Stopping', record.StepStatus);
+      }
       this.abort.abort();
     }
     await this.finished;
@@ -318,7 +321,7 @@ class ExecutionRunner {
           attemptRecord.Status = 'Stopped';
           record.EndTime = iso();
           this.states.set(step.Name, 'stopped');
-          await this.setStepStatus(record, 'Stopped', 'Executing');
+          await this.setStepStatus(record, 'Stopped', record.StepStatus);
           this.log(`[pipeline] ■ ${step.Name} Stopped`);
           return;
         }

@@ -188,6 +188,8 @@ describe('executing a pipeline', () => {
     expect(steps.map((s) => [s.StepName, s.StepStatus])).toEqual([['Long', 'Stopped']]);
     const statuses = events.filter((e) => e['detail-type'] === EXECUTION_STATUS_CHANGE).map((e) => [e.detail.previousPipelineExecutionStatus, e.detail.currentPipelineExecutionStatus]);
     expect(statuses).toEqual([[undefined, 'Executing'], ['Executing', 'Stopping'], ['Stopping', 'Stopped']]);
+    const stepStatuses = events.filter((e) => e['detail-type'] === STEP_STATUS_CHANGE).map((e) => e.detail.currentStepStatus);
+    expect(stepStatuses).toEqual(['Starting', 'Executing', 'Stopping', 'Stopped']);
     await started.stop();
   });
 

@@ -42,6 +42,23 @@ export interface RunInstancesOptions {
   readonly onLine?: (host: string, line: string) => void;
 }
 
+/**
+ * Process groups of jobs still running in this process. If the executor exits (Ctrl-C twice, process.exit), they
+ * are killed with it; a SIGKILLed executor's job process is killed by the kernel (setpriv --pdeathsig).
+ */
+const liveGroups = new Set<number>();
+let exitHook = false;
+function track(pid: number | undefined): void {
+  if (pid === undefined) return;
+  liveGroups.add(pid);
+  if (!exitHook) {
+    exitHook = true;
+    process.once('exit', () => {
+      for (const group of liveGroups) signalGroup(group, 'SIGKILL');
+    });
+  }
+}
+
 const signalGroup = (pid: number | undefined, signal: NodeJS.Signals) => {
   if (pid === undefined) return;
   try {
@@ -82,6 +99,7 @@ export async function runInstances(options: RunInstancesOptions): Promise<JobRun
       const live = instances.length > 1 ? `${options.prefix.slice(0, -1)} ${instance.host}]` : options.prefix;
       const child = engine.launch(instance);
       children.set(instance.name, child.pid);
+      track(child.pid);
       const pending: Array<Promise<void>> = [];
       const follow = (stream: NodeJS.ReadableStream | null, isStderr: boolean) => {
         if (!stream) return;
@@ -103,6 +121,7 @@ export async function runInstances(options: RunInstancesOptions): Promise<JobRun
         await Promise.all(pending);
         // Whatever the job left running in its process group goes with it.
         signalGroup(child.pid, 'SIGKILL');
+        if (child.pid !== undefined) liveGroups.delete(child.pid);
         children.set(instance.name, undefined);
         if (error) sandboxError = `cannot start the job process: ${error.message}`;
         await new Promise<void>((done) => file.end(() => done()));
