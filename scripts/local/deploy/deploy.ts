@@ -26,6 +26,8 @@ export interface StackTarget {
 
 export interface DeployResult {
   readonly outputs: Record<string, unknown>;
+  /** Resources the stack declares (all of them were applied). */
+  readonly resources: number;
   readonly provider: ProviderChoice;
   readonly seconds: number;
   readonly workDir: string;
@@ -96,7 +98,8 @@ export async function deployStack(target: StackTarget): Promise<DeployResult> {
   target.log(describeProvider(provider));
   await terraformOk(runner, ['apply', '-auto-approve', '-input=false']);
   const outputs = await readOutputs(runner);
-  return { outputs, provider, seconds: (Date.now() - started) / 1000, workDir: target.workDir };
+  const resources = Object.values(readStack(target.stackFile).resource ?? {}).reduce<number>((count, byName) => count + Object.keys(byName as object).length, 0);
+  return { outputs, resources, provider, seconds: (Date.now() - started) / 1000, workDir: target.workDir };
 }
 
 /** `terraform plan -detailed-exitcode`: true when the deployed resources differ from the stack. */

@@ -1,194 +1,198 @@
-// nightly:local — the whole nightly flow on this machine, with the real local services and the same entrypoints
-// the containers run: generate data → train → evaluate → register (quality gate) → score → publish to Kafka →
-// read the topic back with read_committed and check every message against the contract → summary.
-import { execFileSync } from 'node:child_process';
+// npm run nightly — the nightly flow on this machine, as deployed (docs/local-nightly.md):
+//   services   Kafka, MLflow and the AWS emulator as the `local` environment's account
+//   deploy     synthesize `local` for those services, terraform apply into the emulator
+//   data       generate the night's data, upload it to the S3 prefixes the deployed pipelines' parameters name
+//   night      read the deployed schedules back; start their pipelines in the order they fire, definitions read
+//              back with DescribePipeline, on the local SageMaker executor; events to the emulator's EventBridge
+//   read back  the prediction topic with read_committed, every message against the contract
+//   summary    per-step status, attempts and timings; the gate's decision; counts that reconcile; alerts
+// Nothing here sets a step's variables: the deployed definitions do.
+import { S3Client } from '@aws-sdk/client-s3';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
-import { CliSpec, OptionSpec, positiveIntFlag, validateOptions } from '../../cli/args';
-import { CliError, ExitCode, UsageError } from '../../cli/errors';
+import { loadEnvironment } from '../../../environments';
+import { LOCAL_ENDPOINT_VARIABLES } from '../../../environments/lib/local-endpoints';
+import { CliError, ExitCode } from '../../cli/errors';
 import { CliIo, exitWith, runCli } from '../../cli/main';
-import { ensureInstalled, pythonBin, startServices, type RunningServices } from '../services';
 import { readAndValidate } from '../../topics/read-and-validate';
-import { DEFAULTS, NightlyOptions, RunIdentity, runFolders, scorerEnv, trainerEnv } from './plan';
-import { StepFailedError, runStep } from './run-step';
-import { NightlySummary, formatSummary } from './summary';
+import { DeployError } from '../deploy/errors';
+import { prepareLocalDeployment } from '../deploy/local-deployment';
+import { describeProvider } from '../deploy/provider-mirror';
+import { DEFAULT_STORE_DIR } from '../pipelines';
+import { ensureInstalled, pythonBin, renderExportLine, startServices, type RunningServices } from '../services';
+import { AWS_TEST_CREDENTIALS } from '../services/aws';
+import { generateNightData, uploadFolder } from './data';
+import { describeScheduledPipeline, runScheduledPipeline, type ScheduledPipeline, type ScheduledRun } from './night';
+import { nightlySpec, toNightlyOptions, type NightlyOptions } from './options';
+import { inferenceOutcome, receivedAlerts, trainingOutcome, type InferenceOutcome, type TrainingOutcome } from './outcome';
+import { orderForNight, readDeployedSchedules } from './schedules';
+import { formatSummary } from './summary';
 
-const repoRoot = path.resolve(__dirname, '..', '..', '..');
+export { nightlySpec, toNightlyOptions } from './options';
 
-export const nightlySpec = {
-  command: 'npm run nightly --',
-  summary:
-    'Run the nightly flow locally on real services (Kafka, MLflow): generate data, train, evaluate, register behind the quality gate, score, publish, and verify the topic.',
-  options: {
-    'train-rows': { type: 'string', valueName: 'N', description: `Rows in the training set (default ${DEFAULTS.trainRows}; the holdout is a quarter of it).` },
-    'score-rows': { type: 'string', valueName: 'N', description: `Rows in the night's scoring batch (default ${DEFAULTS.scoreRows}).` },
-    'bad-rows': { type: 'string', valueName: 'N', description: `Deliberately bad rows in the batch, to show the dead-letter path (default ${DEFAULTS.badRows}; 0 for none).` },
-    format: { type: 'string', valueName: 'csv|parquet', description: `Format of the scoring batch (default ${DEFAULTS.scoreFormat}).` },
-    seed: { type: 'string', valueName: 'N', description: `Seed of the data generator (default ${DEFAULTS.seed}).` },
-    'model-name': { type: 'string', valueName: 'NAME', description: `Registered model name (default ${DEFAULTS.modelName}).` },
-    'work-dir': { type: 'string', valueName: 'DIR', description: 'Where each run keeps its data, model and outputs (default .local/nightly).' },
-    'keep-services': { type: 'boolean', description: 'Leave Kafka and MLflow running at the end and print how to reach them.' },
-  },
-  examples: ['npm run nightly', 'npm run nightly -- --score-rows 1000000 --format csv', 'npm run nightly -- --keep-services'],
-  notes: ['Exit codes: 0 the run succeeded and the topic matches the manifest, 1 a step failed (its log is named), 2 bad usage.'],
-} satisfies CliSpec<Record<string, OptionSpec>>;
+const ENVIRONMENT = 'local';
 
-const countFlag = z.string().regex(/^\d+$/, 'expected a whole number').transform(Number);
-
-const optionsSchema = z.object({
-  'train-rows': positiveIntFlag.refine((n) => n >= 200, 'expected at least 200 rows to train on').default(DEFAULTS.trainRows),
-  'score-rows': positiveIntFlag.default(DEFAULTS.scoreRows),
-  'bad-rows': countFlag.default(DEFAULTS.badRows),
-  format: z.enum(['csv', 'parquet'], { error: 'expected csv or parquet' }).default(DEFAULTS.scoreFormat),
-  seed: countFlag.default(DEFAULTS.seed),
-  'model-name': z.string().regex(/^[A-Za-z0-9._-]+$/, 'expected letters, digits, . _ -').default(DEFAULTS.modelName),
-  'work-dir': z.string().default(path.join(repoRoot, '.local', 'nightly')),
-  'keep-services': z.boolean().default(false),
-});
-
-export function toNightlyOptions(raw: Record<string, unknown>): NightlyOptions {
-  const o = validateOptions(optionsSchema, raw);
-  if (o['bad-rows'] > o['score-rows']) {
-    throw new UsageError(`--bad-rows ${o['bad-rows']} is more than --score-rows ${o['score-rows']}`);
-  }
-  return {
-    ...DEFAULTS,
-    trainRows: o['train-rows'],
-    scoreRows: o['score-rows'],
-    badRows: o['bad-rows'],
-    scoreFormat: o.format,
-    seed: o.seed,
-    modelName: o['model-name'],
-    workDir: path.resolve(o['work-dir']),
-    keepServices: o['keep-services'],
-  };
-}
-
-function gitSha(): string {
-  try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).trim();
-  } catch {
-    return 'unknown';
-  }
-}
-
-function readJson<T>(file: string, what: string): T {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as T;
-  } catch (error) {
-    throw new CliError(`could not read ${what} at ${file}`, { cause: error });
-  }
-}
-
-interface Manifest {
-  status: string;
-  model: { name: string; version: string | null };
-  counts: { read: number; scored: number; rejected: number; published: number; deadLettered: number };
-  throughputRowsPerSecond: number;
-  timings: { totalMs: number };
-  error?: { message: string };
-}
-
-interface Evaluation {
-  metrics: Record<string, { value: number }>;
-  gate: { passed: boolean; reason: string };
-}
+/** Which generated data set goes to which parameter of which deployed pipeline (by its stack output). */
+const DATA_PARAMETERS = {
+  training_pipeline_arn: { InputDataUri: 'train', TestDataUri: 'evaluation' },
+  inference_pipeline_arn: { InputDataUri: 'score' },
+} as const;
 
 export async function runNightly(o: NightlyOptions, io: CliIo): Promise<ExitCode> {
   const started = Date.now();
-  const id: RunIdentity = { runId: `local-${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomUUID().slice(0, 8)}`, runDate: new Date().toISOString().slice(0, 10), gitSha: gitSha() };
-  const f = runFolders(o.workDir, id.runId);
-  for (const dir of [f.train, f.test, f.score, f.model, f.evaluation, f.registration, f.scoreOutput, f.logs, path.dirname(f.hyperparameters)]) {
-    mkdirSync(dir, { recursive: true });
-  }
+  const runId = `${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomUUID().slice(0, 8)}`;
+  const folder = path.join(o.workDir, runId);
+  const logs = path.join(folder, 'logs');
+  mkdirSync(logs, { recursive: true });
   const phase = (name: string) => io.out(`\n▶ ${name}  (+${((Date.now() - started) / 1000).toFixed(1)} s)`);
-  io.out(`Local nightly run ${id.runId} (git ${id.gitSha}); outputs in ${f.root}`);
+  const config = loadEnvironment(ENVIRONMENT);
+  io.out(`Local night ${runId}: the ${ENVIRONMENT} environment, deployed into the AWS emulator and run as deployed; outputs in ${folder}`);
 
-  phase('installing and starting local services (Kafka, MLflow)');
-  await ensureInstalled(['kafka', 'mlflow']);
-  const services: RunningServices = await startServices({ only: ['kafka', 'mlflow'], keep: o.keepServices, log: (line) => io.out(`  [services] ${line}`) });
+  phase('starting the local services (Kafka, MLflow, the AWS emulator as account ' + config.account.id + ')');
+  await ensureInstalled(['kafka', 'mlflow', 'aws'], { log: (line) => io.out(`  ${line}`) });
+  const services: RunningServices = await startServices({ awsAccountId: config.account.id, log: (line) => io.out(`  [services] ${line}`) });
+  let stopCurrent: (() => Promise<void>) | undefined;
+  let interrupted = false;
+  const onSignal = () => {
+    interrupted = true;
+    void stopCurrent?.();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
-    const mlflowUri = services.endpoints.mlflow!.trackingUri;
-    const brokers = services.endpoints.kafka!.brokers;
-    const python = pythonBin();
-    const step = (name: string, command: string, args: string[], env: Record<string, string> = {}, extra: Partial<Parameters<typeof runStep>[0]> = {}) =>
-      runStep({ step: name, command, args, env, logFile: path.join(f.logs, `${name}.log`), retryableExitCodes: [3], ...extra }, io.out);
+    const aws = services.endpoints.aws!;
+    const emulator = { endpointUrl: aws.endpointUrl, credentials: AWS_TEST_CREDENTIALS };
+    const client = <T>(make: new (c: object) => T): T => new make({ endpoint: aws.endpointUrl, region: config.account.region, credentials: AWS_TEST_CREDENTIALS, forcePathStyle: true });
+    const [s3, sagemaker, scheduler, events, sqs, sns] = [client(S3Client), client(SageMakerClient), client(SchedulerClient), client(EventBridgeClient), client(SQSClient), client(SNSClient)];
 
-    phase('generating data');
-    const generate = (out: string, rows: number, seed: number, more: string[]) =>
-      step('generate-data', python, ['-m', 'trainer', 'generate-data', '--rows', String(rows), '--out', out, '--seed', String(seed), '--overwrite', ...more]);
-    await generate(f.train, o.trainRows, o.seed, ['--format', 'parquet']);
-    await generate(f.test, Math.max(200, Math.floor(o.trainRows / 4)), o.seed + 1, ['--format', 'parquet']);
-    await generate(f.score, o.scoreRows, o.seed + 2, ['--format', o.scoreFormat, '--files', '2', '--no-target', '--bad-rows', String(o.badRows)]);
-    writeFileSync(f.hyperparameters, '{}\n');
-
-    const tEnv = trainerEnv(o, id, mlflowUri, f.train);
-    phase('train (the training job\'s `train` entrypoint)');
-    await step('train', path.join(path.dirname(python), 'train'), ['--train-dir', f.train, '--hyperparameters', f.hyperparameters, '--model-dir', f.model, '--failure-file', f.failureFile], tEnv);
-    phase('evaluate (processing job: python -m trainer evaluate)');
-    await step('evaluate', python, ['-m', 'trainer', 'evaluate', '--model-dir', f.model, '--test-dir', f.test, '--evaluation-dir', f.evaluation, '--failure-file', f.failureFile], tEnv);
-    const evaluation = readJson<Evaluation>(path.join(f.evaluation, 'evaluation.json'), 'the evaluation');
-    phase('register (processing job: python -m trainer register)');
-    await step('register', python, ['-m', 'trainer', 'register', '--model-dir', f.model, '--evaluation', path.join(f.evaluation, 'evaluation.json'), '--output-dir', f.registration, '--failure-file', f.failureFile], tEnv);
-
-    phase(`score (processing job: the scorer's main) — model ${o.modelName}@${o.alias}`);
-    // Only the scorer's progress and summary events are echoed; every line is in the step log.
-    const scorerCode = await step('score', process.execPath, ['--import', 'tsx', path.join(repoRoot, 'apps/scorer/src/main.ts')], scorerEnv(o, id, f, mlflowUri, brokers), {
-      acceptExitCodes: [1],
-      show: (line) => /"(event|msg)":"(progress|run_(started|finished|failed)|model_resolved|config_invalid)/.test(line) || !line.startsWith('{'),
-    });
-    const manifest = readJson<Manifest>(path.join(f.scoreOutput, 'manifest.json'), "the scorer's run manifest");
-
-    phase(`reading ${o.topic} back with read_committed and validating every message against the contract`);
-    let ofThisRun = 0;
-    let invalidOfThisRun = 0;
-    await readAndValidate({
-      brokers,
-      topic: o.topic,
-      fromBeginning: true,
-      idleTimeoutMs: 3_000,
-      onMessage: (m) => {
-        const value = m.verdict.value as { run?: { id?: string } } | undefined;
-        if (value?.run?.id !== id.runId) return; // earlier local runs share the topic
-        ofThisRun += 1;
-        if (!m.verdict.valid) invalidOfThisRun += 1;
-      },
-    });
-
-    const summary: NightlySummary = {
-      runId: id.runId,
-      model: `${o.modelName} v${manifest.model.version ?? '?'} (@${o.alias})`,
-      gate: `${evaluation.gate.passed ? 'passed' : 'refused'}: ${evaluation.gate.reason}`,
-      auc: evaluation.metrics.auc?.value,
-      counts: manifest.counts,
-      consumed: { ofThisRun, invalid: invalidOfThisRun },
-      throughputRowsPerSecond: manifest.throughputRowsPerSecond,
-      scoreSeconds: manifest.timings.totalMs / 1000,
-      totalSeconds: (Date.now() - started) / 1000,
-      outputs: { root: f.root, manifest: path.join(f.scoreOutput, 'manifest.json'), rejectedRows: path.join(f.scoreOutput, 'rejected-rows.jsonl'), logs: f.logs },
-      topics: { predictions: o.topic, deadLetter: o.deadLetterTopic },
-      status: manifest.status,
-      error: manifest.error?.message,
+    phase(`deploying ${ENVIRONMENT} into the emulator with terraform, and generating the night's data`);
+    const synthEnv = {
+      [LOCAL_ENDPOINT_VARIABLES.kafkaBrokers]: services.endpoints.kafka!.brokers.join(','),
+      [LOCAL_ENDPOINT_VARIABLES.mlflowUri]: services.endpoints.mlflow!.trackingUri,
+      [LOCAL_ENDPOINT_VARIABLES.scoreInstances]: String(o.scoreInstances),
     };
-    for (const line of formatSummary(summary)) io.out(line);
-    if (o.keepServices) io.out(`\nServices left running (stop with: npm run services -- stop):\n  export ${Object.entries(services.env()).map(([k, v]) => `${k}=${v}`).join(' ')}`);
-    const consistent = manifest.counts.read === manifest.counts.published + manifest.counts.rejected && ofThisRun === manifest.counts.published && invalidOfThisRun === 0;
-    if (scorerCode !== 0 || manifest.status !== 'succeeded') return ExitCode.failed;
-    if (!consistent) {
-      io.err('The topic does not match the manifest (see the summary above): every published row must be read back once and valid.');
-      return ExitCode.failed;
+    const deployment = await prepareLocalDeployment({ environment: ENVIRONMENT, emulator, workDir: path.join(folder, 'deploy'), synthEnv, log: (line) => io.out(`  [deploy] ${line}`) });
+    const [deployed, data] = await Promise.all([
+      deployment.deploy(),
+      generateNightData(o, path.join(folder, 'data'), pythonBin(), logs, io.out),
+    ]);
+    const outputs = deployed.outputs as Record<string, string>;
+
+    phase('reading the deployed schedules back');
+    const schedules = await readDeployedSchedules(scheduler, outputs.schedule_group as string);
+    const night = orderForNight(schedules, new Date());
+    const planned: ScheduledPipeline[] = [];
+    for (const start of night.starts) {
+      planned.push(await describeScheduledPipeline(sagemaker, start));
+      io.out(`  ${start.schedule.name}: ${start.schedule.expression} ${start.schedule.timezone} → ${start.schedule.pipelineArn.split('/').pop()} with ${JSON.stringify(start.schedule.parameters)}`);
     }
-    return ExitCode.ok;
+    for (const skip of night.skipped) io.out(`  ${skip.schedule.name}: skipped (${skip.reason})`);
+
+    phase("uploading the night's data to the S3 prefixes the deployed pipelines read");
+    for (const pipeline of planned) {
+      const wanted = Object.entries(DATA_PARAMETERS).find(([output]) => outputs[output] === pipeline.pipelineArn)?.[1] ?? {};
+      for (const [parameter, set] of Object.entries(wanted)) {
+        const uri = pipeline.parameters[parameter];
+        if (!uri) throw new CliError(`the deployed ${pipeline.pipelineName} has no value for its ${parameter} parameter, so the night's data has nowhere to go`);
+        const count = await uploadFolder(s3, data[set as keyof typeof data], uri);
+        io.out(`  ${set} data: ${count} file(s) → ${uri} (${pipeline.pipelineName} ${parameter})`);
+      }
+    }
+
+    // An on-call subscription to the deployed alert topic, to show what the deployed rule sends there.
+    const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: `nightly-alert-inbox-${runId.slice(-8)}` }))).QueueUrl!;
+    const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn;
+    await sns.send(new SubscribeCommand({ TopicArn: outputs.alert_topic_arn, Protocol: 'sqs', Endpoint: queueArn, Attributes: { RawMessageDelivery: 'true' } }));
+
+    const runs: ScheduledRun[] = [];
+    for (const pipeline of planned) {
+      if (interrupted) break;
+      phase(`${pipeline.start.schedule.name}: starting ${pipeline.pipelineName} on the local SageMaker executor`);
+      const services2 = { sagemaker, events, role: { endpointUrl: aws.endpointUrl, region: config.account.region, credentials: AWS_TEST_CREDENTIALS }, storeDir: DEFAULT_STORE_DIR };
+      runs.push(await runScheduledPipeline(pipeline, services2, (line) => io.out(`  ${line}`), (stop) => (stopCurrent = stop)));
+      stopCurrent = undefined;
+    }
+
+    phase('reading back what the night produced');
+    const runOf = (output: string) => runs.find((run) => run.pipeline.pipelineArn === outputs[output]);
+    const trainingRun = runOf('training_pipeline_arn');
+    const inferenceRun = runOf('inference_pipeline_arn');
+    const training: TrainingOutcome | undefined = trainingRun ? await trainingOutcome(s3, trainingRun) : undefined;
+    const inference: InferenceOutcome | undefined = inferenceRun ? await inferenceOutcome(s3, inferenceRun) : undefined;
+    let consumed: { ofThisRun: number; invalid: number; topic: string } | undefined;
+    if (inference && inference.counts.published > 0) {
+      const runIdOfInference = inference.run.execution.Local.ExecutionId;
+      let ofThisRun = 0;
+      let invalid = 0;
+      await readAndValidate({
+        brokers: services.endpoints.kafka!.brokers,
+        topic: config.kafka.topic,
+        fromBeginning: true,
+        idleTimeoutMs: 3_000,
+        onMessage: (m) => {
+          if ((m.verdict.value as { run?: { id?: string } } | undefined)?.run?.id !== runIdOfInference) return;
+          ofThisRun += 1;
+          if (!m.verdict.valid) invalid += 1;
+        },
+      });
+      consumed = { ofThisRun, invalid, topic: config.kafka.topic };
+    }
+    const alerts = await receivedAlerts(sqs, queueUrl);
+
+    const problems: string[] = [];
+    if (interrupted) problems.push('interrupted: the running execution was stopped and the rest of the night skipped');
+    for (const run of runs) {
+      if (run.execution.PipelineExecutionStatus !== 'Succeeded') problems.push(`${run.pipeline.pipelineName} ${run.execution.PipelineExecutionStatus.toLowerCase()}${run.execution.FailureReason ? `: ${run.execution.FailureReason.split('\n')[0]}` : ''}`);
+    }
+    if (inference && inference.counts.read !== inference.counts.scored + inference.counts.rejected) problems.push('the scorer manifests do not reconcile: read ≠ scored + rejected');
+    if (consumed && (consumed.ofThisRun !== inference!.counts.published || consumed.invalid > 0)) {
+      problems.push(`the topic does not match the manifests: ${consumed.ofThisRun} messages of this run read back (${consumed.invalid} invalid), ${inference!.counts.published} published`);
+    }
+    const expectedAlerts = runs.filter((run) => ['Failed', 'Stopped'].includes(run.execution.PipelineExecutionStatus)).length;
+    if (alerts.length !== expectedAlerts) problems.push(`${alerts.length} alert(s) reached ${outputs.alert_topic_name}, expected ${expectedAlerts} (one per failed or stopped execution)`);
+
+    for (const line of formatSummary({
+      runId,
+      succeeded: problems.length === 0,
+      totalSeconds: (Date.now() - started) / 1000,
+      deployed: { environment: ENVIRONMENT, resources: deployed.resources, seconds: deployed.seconds, provider: describeProvider(deployed.provider) },
+      runs,
+      skipped: night.skipped.map((s) => `${s.schedule.name}: ${s.reason}`),
+      training,
+      inference,
+      consumed,
+      alerts,
+      alertTopic: outputs.alert_topic_name as string,
+      problems,
+      folder,
+    })) {
+      io.out(line);
+    }
+
+    if (o.keepServices) {
+      io.out(`\nThe services and the deployment stay up until Ctrl-C. In another terminal:`);
+      io.out(`  ${renderExportLine(services.env())}`);
+      io.out('  npm run pipeline:list -- --env local      npm run pipeline:start -- --env local --pipeline inference --wait');
+      await new Promise<void>((resolve) => {
+        const keepAlive = setInterval(() => (interrupted ? (clearInterval(keepAlive), resolve()) : undefined), 500);
+      });
+    }
+    if (interrupted) return ExitCode.stopped;
+    return problems.length === 0 ? ExitCode.ok : ExitCode.failed;
   } catch (error) {
-    if (error instanceof StepFailedError) throw new CliError(error.message, { retryable: error.retryable, cause: error });
+    if (error instanceof DeployError) throw new CliError(error.message, { retryable: error.retryable, cause: error.cause });
     throw error;
   } finally {
-    if (!o.keepServices) {
-      io.out('\nstopping local services');
-      await services.stop();
-    }
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    io.out('\nstopping local services');
+    await services.stop();
   }
 }
 

@@ -7,6 +7,7 @@ import {
   SageMakerClient,
   StartPipelineExecutionCommand,
 } from '@aws-sdk/client-sagemaker';
+import { CreateBucketCommand, PutBucketPolicyCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { EventBridgeClient, PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -110,5 +111,28 @@ describe('EventBridge rules with an SNS topic target (added to moto by scripts/l
     await events.send(new PutEventsCommand({ Entries: [event('Stopped')] }));
     const received = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 2 }));
     expect((received.Messages ?? []).map((m) => m.Body)).toEqual(['"pipeline Stopped"']);
+  });
+});
+
+describe('bucket policies (moto evaluates them on object requests; scripts/local/services/moto fixes conditions)', () => {
+  const s3 = new S3Client({ ...awsConfig(), forcePathStyle: true });
+  afterAll(() => s3.destroy());
+
+  async function bucketWith(statement: object): Promise<string> {
+    const bucket = uniqueName('policy-bucket');
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const policy = { Version: '2012-10-17', Statement: [{ Principal: { AWS: '*' }, Action: 's3:*', Resource: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`], ...statement }] };
+    await s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify(policy) }));
+    return bucket;
+  }
+
+  it('does not apply a Deny whose condition does not hold (the TLS-only statement of the stacks)', async () => {
+    const bucket = await bucketWith({ Sid: 'DenyInsecureTransport', Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
+    await expect(s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'x' }))).resolves.toBeDefined();
+  });
+
+  it('still refuses what an unconditional Deny covers', async () => {
+    const bucket = await bucketWith({ Sid: 'DenyAll', Effect: 'Deny' });
+    await expect(s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'x' }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
   });
 });

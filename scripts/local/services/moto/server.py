@@ -11,8 +11,10 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import eventbridge_sns_targets  # noqa: E402
+import policy_conditions  # noqa: E402
 from moto.server import main  # noqa: E402
 
 if __name__ == "__main__":
     eventbridge_sns_targets.install()
+    policy_conditions.install()
     main(sys.argv[1:])
