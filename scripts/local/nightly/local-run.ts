@@ -24,10 +24,11 @@ import { readAndValidate } from '../../topics/read-and-validate';
 import { DeployError } from '../deploy/errors';
 import { prepareLocalDeployment } from '../deploy/local-deployment';
 import { describeProvider } from '../deploy/provider-mirror';
-import { DEFAULT_STORE_DIR } from '../pipelines';
+import { DEFAULT_RUNTIMES_FILE, DEFAULT_STORE_DIR, prepareAllRuntimes } from '../pipelines';
 import { ensureInstalled, pythonBin, renderExportLine, startServices, type RunningServices } from '../services';
 import { AWS_TEST_CREDENTIALS } from '../services/aws';
 import { generateNightData, uploadFolder } from './data';
+import { provisionTopics } from './prerequisites';
 import { describeScheduledPipeline, runScheduledPipeline, type ScheduledPipeline, type ScheduledRun } from './night';
 import { nightlySpec, toNightlyOptions, type NightlyOptions } from './options';
 import { inferenceOutcome, receivedAlerts, trainingOutcome, type InferenceOutcome, type TrainingOutcome } from './outcome';
@@ -78,10 +79,14 @@ export async function runNightly(o: NightlyOptions, io: CliIo): Promise<ExitCode
       [LOCAL_ENDPOINT_VARIABLES.scoreInstances]: String(o.scoreInstances),
     };
     const deployment = await prepareLocalDeployment({ environment: ENVIRONMENT, emulator, workDir: path.join(folder, 'deploy'), synthEnv, log: (line) => io.out(`  [deploy] ${line}`) });
-    const [deployed, data] = await Promise.all([
+    const [deployed, data, topics] = await Promise.all([
       deployment.deploy(),
       generateNightData(o, path.join(folder, 'data'), pythonBin(), logs, io.out),
+      provisionTopics(services.endpoints.kafka!.brokers, config.kafka),
+      // The images' local builds (the scorer's compile), so the first job of each does not wait for them.
+      prepareAllRuntimes({ runtimesFile: DEFAULT_RUNTIMES_FILE, storeDir: DEFAULT_STORE_DIR, log: (line) => io.out(`  ${line}`) }),
     ]);
+    io.out(`  topics ${topics.join(', ') || '(already there)'} created on the local broker, as the Kafka team provisions them in AWS`);
     const outputs = deployed.outputs as Record<string, string>;
 
     phase('reading the deployed schedules back');

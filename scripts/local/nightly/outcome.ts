@@ -3,6 +3,8 @@
 // shard), the alert topic's subscription, and the prediction topic itself (read_committed).
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { StepRecord } from '../pipelines';
 import { INFERENCE_STEPS } from '../../../stacks/inference-pipeline';
 import { TRAINING_STEPS } from '../../../stacks/training-pipeline';
@@ -84,6 +86,8 @@ export interface InferenceOutcome {
   readonly run: ScheduledRun;
   readonly manifests: ScorerManifest[];
   readonly outputUri?: string;
+  /** Set when the manifests were read from the failed job's local folder: a failed job's outputs are not uploaded. */
+  readonly localFolder?: string;
   /** Sum over the shards' manifests. */
   readonly counts: ScorerManifest['counts'];
 }
@@ -97,9 +101,26 @@ export async function inferenceOutcome(s3: S3Client, run: ScheduledRun): Promise
       if (manifest) manifests.push(manifest);
     }
   }
+  let localFolder: string | undefined;
+  const score = byName(run.steps, INFERENCE_STEPS.score);
+  const job = score?.Local.Attempts.at(-1)?.Job;
+  if (manifests.length === 0 && job && job.LogFiles.length > 0) {
+    localFolder = path.dirname(job.LogFiles[0] as string);
+    for (const file of findFiles(localFolder, 'manifest.json')) manifests.push(JSON.parse(readFileSync(file, 'utf8')) as ScorerManifest);
+  }
   const counts = { read: 0, scored: 0, rejected: 0, published: 0, deadLettered: 0 };
   for (const m of manifests) for (const k of Object.keys(counts) as (keyof typeof counts)[]) counts[k] += m.counts[k];
-  return { run, manifests, outputUri, counts };
+  return { run, manifests, outputUri, counts, ...(localFolder && manifests.length > 0 ? { localFolder } : {}) };
+}
+
+function findFiles(dir: string, name: string): string[] {
+  const found: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) found.push(...findFiles(full, name));
+    else if (entry.name === name) found.push(full);
+  }
+  return found.sort();
 }
 
 export interface Alert {

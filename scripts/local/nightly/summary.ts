@@ -24,11 +24,15 @@ const n = (value: number) => value.toLocaleString('en-US');
 const seconds = (from?: string, to?: string) => (from && to ? `${((Date.parse(to) - Date.parse(from)) / 1000).toFixed(1)} s` : '');
 const executionId = (arn: string) => arn.split('/').pop() ?? arn;
 
-function stepLine(step: StepRecord): string {
+function stepLines(step: StepRecord): string[] {
   const outcome = step.Metadata.Condition ? ` → ${step.Metadata.Condition.Outcome}` : '';
   const attempts = step.Local.Attempts.length > 0 ? `${step.AttemptCount} attempt${step.AttemptCount === 1 ? '' : 's'}` : '';
   const failure = step.FailureReason ? `  ${step.FailureReason.split('\n')[0]}` : '';
-  return `  ${step.StepName.padEnd(18)} ${step.StepStatus.padEnd(10)} ${attempts.padEnd(11)} ${seconds(step.StartTime, step.EndTime).padStart(8)}${outcome}${failure}`;
+  const exitMessage = step.StepStatus === 'Failed' ? (step.Local.Properties?.ExitMessage as string | undefined) : undefined;
+  return [
+    `  ${step.StepName.padEnd(18)} ${step.StepStatus.padEnd(10)} ${attempts.padEnd(11)} ${seconds(step.StartTime, step.EndTime).padStart(8)}${outcome}${failure}`,
+    ...(exitMessage ? [`  ${''.padEnd(18)} exit message: ${exitMessage.trim().split('\n')[0]}`] : []),
+  ];
 }
 
 function runLines(run: ScheduledRun): string[] {
@@ -38,7 +42,7 @@ function runLines(run: ScheduledRun): string[] {
     `${s.name}: ${s.expression} ${s.timezone} → started ${run.pipeline.pipelineName}`,
     `  execution ${executionId(e.PipelineExecutionArn)}: ${e.PipelineExecutionStatus.toUpperCase()} in ${seconds(e.Local.StartTime, e.Local.EndTime)}` +
       (e.FailureReason ? ` — ${e.FailureReason.split('\n')[0]}` : ''),
-    ...run.steps.map(stepLine),
+    ...[...run.steps].sort((a, b) => Date.parse(a.StartTime) - Date.parse(b.StartTime)).flatMap(stepLines),
   ];
 }
 
@@ -55,10 +59,11 @@ function gateLines(t: TrainingOutcome): string[] {
 
 function inferenceLines(i: InferenceOutcome, consumed: NightSummary['consumed']): string[] {
   const c = i.counts;
-  if (i.manifests.length === 0) return [`rows           no scorer manifest under ${i.outputUri ?? "the Score step's output"} (the step failed before writing one)`];
+  if (i.manifests.length === 0) return [`rows           no scorer manifest under ${i.outputUri ?? "the Score step's output"} nor in the job's folder (the scorer ended before writing one)`];
   const reconciled = c.read === c.scored + c.rejected;
   const failed = i.manifests.filter((m) => m.status !== 'succeeded');
   const lines = [
+    ...(i.localFolder ? [`manifests      read from the failed job's folder ${i.localFolder} (a failed job's outputs are not uploaded)`] : []),
     `rows           read ${n(c.read)} = scored ${n(c.scored)} + rejected ${n(c.rejected)}  ${reconciled ? '✓ reconciled' : '✗ DOES NOT RECONCILE'} (${i.manifests.length} shard${i.manifests.length === 1 ? '' : 's'})`,
   ];
   if (failed.length === 0) {

@@ -57,7 +57,14 @@ export type ExceptionType = (typeof EXCEPTION_TYPES)[number];
 export class StepFailure extends Error {
   constructor(
     readonly reason: string,
-    readonly options: { exceptionType?: ExceptionType; stopped?: boolean; failStep?: { errorMessage: string }; cause?: unknown } = {},
+    readonly options: {
+      exceptionType?: ExceptionType;
+      stopped?: boolean;
+      failStep?: { errorMessage: string };
+      /** What Describe*Job returns for the failed job (e.g. its ExitMessage), kept in the step record. */
+      properties?: Record<string, unknown>;
+      cause?: unknown;
+    } = {},
   ) {
     super(reason, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'StepFailure';

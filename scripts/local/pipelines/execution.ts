@@ -317,6 +317,8 @@ class ExecutionRunner {
       } catch (error) {
         const failure = error instanceof StepFailure ? error : new StepFailure(`local executor error: ${errorMessage(error)}`, { cause: error });
         attemptRecord.EndTime = iso();
+        // A failed job is still described (its request, status, ExitMessage); later steps can never read it.
+        if (failure.options.properties) record.Local.Properties = failure.options.properties;
         if (failure.options.stopped || this.abort.signal.aborted) {
           attemptRecord.Status = 'Stopped';
           record.EndTime = iso();

@@ -6,6 +6,6 @@ export { openExecutionStore, DEFAULT_STORE_DIR, type ExecutionStore } from './st
 export type { ExecutionDescription, StepRecord, AttemptRecord, PipelineExecutionStatus, StepStatus } from './store/records';
 export { EXECUTION_STATUS_CHANGE, STEP_STATUS_CHANGE, type EventBridgeEvent } from './events';
 export { ValidationException, UnsupportedDefinitionError, LocalEnvironmentError, ResourceNotFound } from './errors';
-export { loadRuntimeMapping, repositoryOf } from './jobs/runtimes';
+export { loadRuntimeMapping, prepareAllRuntimes, repositoryOf } from './jobs/runtimes';
 export { namespaceSupport, REQUIREMENT as NAMESPACE_REQUIREMENT } from './jobs/sandbox';
 export type { ObjectStore } from './s3/object-store';

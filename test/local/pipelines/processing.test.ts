@@ -102,6 +102,14 @@ describe('Processing steps', () => {
     );
     expect(result.lines).toContain('[Consume] s3://bucket/produced Completed');
   });
+
+  it("keeps what a failed job wrote to /opt/ml/output/message as its ExitMessage, with SageMaker's failure reason", async () => {
+    const result = await h.run(definition([shellProcessing('Fails', 'printf "input had no rows" > /opt/ml/output/message; exit 1')]));
+    expect(result.execution.PipelineExecutionStatus).toBe('Failed');
+    const step = result.step('Fails');
+    expect(step.FailureReason).toBe('AlgorithmError: See job logs for more information, exit code: 1');
+    expect(step.Local.Properties).toMatchObject({ ProcessingJobStatus: 'Failed', ExitMessage: 'input had no rows' });
+  });
 });
 
 describe('where input objects land', () => {

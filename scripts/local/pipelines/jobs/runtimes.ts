@@ -195,3 +195,12 @@ function runCommand(command: readonly string[], cwd: string, log: (line: string)
     child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${command.join(' ')} exited ${code}${tail.length ? `:\n${tail.join('\n')}` : ''}`))));
   });
 }
+
+/**
+ * Prepares every runtime of a mapping now (e.g. while something else runs), so the first job of each image does
+ * not wait for its build. The same once-per-process memo as the executor's own preparation.
+ */
+export async function prepareAllRuntimes(options: { runtimesFile: string; storeDir: string; log: (line: string) => void }): Promise<void> {
+  const mapping = loadRuntimeMapping(options.runtimesFile);
+  await Promise.all(mapping.runtimes.map((runtime) => prepareRuntime(runtime, path.join(options.storeDir, 'runtime-stamps'), options.log)));
+}

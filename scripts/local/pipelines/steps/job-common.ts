@@ -76,6 +76,26 @@ export async function failureFileText(folders: readonly InstanceFolders[]): Prom
   return undefined;
 }
 
+/**
+ * /opt/ml/output/message of every instance, concatenated and cut to 1 KB: DescribeProcessingJob's ExitMessage, which
+ * a processing container writes to say why it failed (SageMaker developer guide, "Save and Access Metadata
+ * Information About Your Processing Job"). Not UTF-8 → undefined here (SageMaker fails the job with a ClientError).
+ */
+export async function exitMessageText(folders: readonly InstanceFolders[]): Promise<string | undefined> {
+  const parts: string[] = [];
+  for (const instance of folders) {
+    const bytes = await readFile(path.join(instance.optMl, 'output', 'message')).catch(() => undefined);
+    if (!bytes || bytes.length === 0) continue;
+    try {
+      parts.push(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    } catch {
+      return undefined;
+    }
+  }
+  if (parts.length === 0) return undefined;
+  return Buffer.from(parts.join('')).subarray(0, 1024).toString('utf8');
+}
+
 export interface JobLaunch {
   readonly context: StepContext;
   readonly jobName: string;

@@ -11,7 +11,7 @@ import { StepFailure } from '../errors';
 import { jobArn, jobName } from '../jobs/job-names';
 import { s3UriField } from '../s3/s3-uri';
 import { downloadObjects, listInputObjects, shardObjects, uploadDirectory, type InputObject } from '../s3/transfer';
-import { checkImage, dataFailure, hostPath, instanceFolders, jobFailure, launchJob, parseRequest, removeScratch, writeJson } from './job-common';
+import { checkImage, dataFailure, exitMessageText, hostPath, instanceFolders, jobFailure, launchJob, parseRequest, removeScratch, writeJson } from './job-common';
 import type { StepHandler } from './types';
 
 const localPath = z.string().regex(/^\/opt\/ml\/processing\/\S+/, 'LocalPath must be a folder under /opt/ml/processing/');
@@ -109,6 +109,8 @@ export const processingStep: StepHandler = {
           bytes += (await downloadObjects(context.jobs.objectStore, input.bucket, objects, hostPath(instance, input.LocalPath), context.signal)).bytes;
         }
         for (const output of outputs) await mkdir(hostPath(instance, output.LocalPath), { recursive: true });
+        // Where the container may leave its ExitMessage (/opt/ml/output/message).
+        await mkdir(hostPath(instance, '/opt/ml/output'), { recursive: true });
         await writeJson(hostPath(instance, '/opt/ml/config/resourceconfig.json'), { current_host: instance.host, hosts });
         await writeJson(hostPath(instance, '/opt/ml/config/processingjobconfig.json'), { ...request, ProcessingJobName: name, ProcessingJobArn: arn });
       }
@@ -130,7 +132,12 @@ export const processingStep: StepHandler = {
       folders,
       maxRuntimeSeconds: request.StoppingCondition.MaxRuntimeInSeconds,
     });
-    if (result.outcome !== 'Completed') throw await jobFailure(result, folders, 'Processing', request.StoppingCondition.MaxRuntimeInSeconds);
+    const exitMessage = await exitMessageText(folders);
+    const described = { ...request, ProcessingJobName: name, ProcessingJobArn: arn, ...(exitMessage === undefined ? {} : { ExitMessage: exitMessage }) };
+    if (result.outcome !== 'Completed') {
+      const failure = await jobFailure(result, folders, 'Processing', request.StoppingCondition.MaxRuntimeInSeconds);
+      throw new StepFailure(failure.reason, { ...failure.options, properties: { ...described, ProcessingJobStatus: failure.options.stopped ? 'Stopped' : 'Failed', FailureReason: failure.reason } });
+    }
 
     context.timings.uploadStart = Date.now();
     try {
@@ -150,9 +157,7 @@ export const processingStep: StepHandler = {
     return {
       metadata: { ProcessingJob: { Arn: arn } },
       properties: {
-        ...request,
-        ProcessingJobName: name,
-        ProcessingJobArn: arn,
+        ...described,
         ProcessingJobStatus: 'Completed',
         CreationTime: created.toISOString(),
         ProcessingStartTime: started.toISOString(),
