@@ -62,3 +62,6 @@ export function localEndpoints(env: NodeJS.ProcessEnv = process.env): LocalEndpo
     scoreInstances: parsed.data.scoreInstances ?? LOCAL_DEFAULTS.scoreInstances,
   };
 }
+
+/** The environment that lives on this machine: deployed into the AWS emulator, run by the local executor. */
+export const LOCAL_ENVIRONMENT = 'local';

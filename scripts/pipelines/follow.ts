@@ -1,9 +1,9 @@
 // Shared by `pipeline:start --wait` and `pipeline:watch`: watch an execution, print progress and the result,
 // and turn the outcome into the exit code.
-import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { CliIo } from '../cli/main';
 import { ExitCode } from '../cli/errors';
 import { formatEvent, formatResult } from './progress';
+import type { SageMakerApi } from './client';
 import { describeExecution, listExecutionSteps } from './runs';
 import { WatchDeps, outcomeExitCode, watchExecution } from './watch-execution';
 
@@ -18,7 +18,7 @@ export const realClock: Clock = {
 };
 
 export async function followExecution(
-  client: SageMakerClient,
+  client: SageMakerApi,
   arn: string,
   settings: { timeoutMs: number; pollMs: number },
   clock: Clock,

@@ -38,7 +38,7 @@ export function listCommand(
       const options = validateOptions(listSchema, raw);
       for (const kind of options.pipeline ? [options.pipeline] : pipelineKinds) {
         const target = await deps.resolveTarget(options.env, kind);
-        const runs = await listPipelineRuns(deps.clientFor(target.region), target.pipelineName, options.max);
+        const runs = await listPipelineRuns(deps.clientFor({ region: target.region, env: options.env }), target.pipelineName, options.max);
         for (const line of formatRuns(target.pipelineName, runs)) out.out(line);
       }
       return ExitCode.ok;

@@ -5,10 +5,10 @@ import {
   DescribePipelineExecutionCommand,
   ListPipelineExecutionStepsCommand,
   ListPipelineExecutionsCommand,
-  SageMakerClient,
   StartPipelineExecutionCommand,
 } from '@aws-sdk/client-sagemaker';
 import { CliError } from '../cli/errors';
+import type { SageMakerApi } from './client';
 import { PipelineParameter, checkOverrides, declaredParameters } from './parameters';
 
 export type ExecutionStatus = 'Executing' | 'Stopping' | 'Stopped' | 'Failed' | 'Succeeded';
@@ -51,7 +51,7 @@ export function awsError(action: string, error: unknown): CliError {
 }
 
 export async function startPipelineRun(
-  client: SageMakerClient,
+  client: SageMakerApi,
   request: { pipelineName: string; parameters: readonly PipelineParameter[]; displayName?: string; description?: string },
 ): Promise<string> {
   // Validate overrides against the deployed definition first: SageMaker would otherwise ignore unknown names.
@@ -77,7 +77,7 @@ export async function startPipelineRun(
   return response.PipelineExecutionArn;
 }
 
-export async function listPipelineRuns(client: SageMakerClient, pipelineName: string, max: number): Promise<RunSummary[]> {
+export async function listPipelineRuns(client: SageMakerApi, pipelineName: string, max: number): Promise<RunSummary[]> {
   const response = await client
     .send(new ListPipelineExecutionsCommand({ PipelineName: pipelineName, MaxResults: max, SortBy: 'CreationTime', SortOrder: 'Descending' }))
     .catch((error: unknown) => {
@@ -95,7 +95,7 @@ export async function listPipelineRuns(client: SageMakerClient, pipelineName: st
   return runs.slice(0, max);
 }
 
-export async function describeExecution(client: SageMakerClient, arn: string): Promise<ExecutionState> {
+export async function describeExecution(client: SageMakerApi, arn: string): Promise<ExecutionState> {
   const response = await client.send(new DescribePipelineExecutionCommand({ PipelineExecutionArn: arn })).catch((error: unknown) => {
     throw awsError(`Describing execution ${arn}`, error);
   });
@@ -110,7 +110,7 @@ export async function describeExecution(client: SageMakerClient, arn: string): P
   };
 }
 
-export async function listExecutionSteps(client: SageMakerClient, arn: string): Promise<StepState[]> {
+export async function listExecutionSteps(client: SageMakerApi, arn: string): Promise<StepState[]> {
   const steps: StepState[] = [];
   let nextToken: string | undefined;
   do {

@@ -55,16 +55,26 @@ export function startCommand(argv: readonly string[], deps: StartDeps = defaultS
       const options = validateOptions(startSchema, raw);
       const parameters = parseParameterOverrides(options.param);
       const target = await deps.resolveTarget(options.env, options.pipeline);
-      const client = deps.clientFor(target.region);
+      const client = deps.clientFor({ region: target.region, env: options.env });
       const displayName = options['display-name'] ?? `started-by-cli-${new Date(deps.clock.now()).toISOString().replace(/[^0-9]/g, '').slice(0, 14)}`;
       const arn = await startPipelineRun(client, { pipelineName: target.pipelineName, parameters, displayName });
       out.out(`Started ${target.pipelineName} (${options.env}, ${target.region})${parameters.length ? ` with ${parameters.map((p) => `${p.Name}=${p.Value}`).join(', ')}` : ''}`);
       out.out(`Execution ARN: ${arn}`);
-      if (!options.wait) {
+      if (!options.wait && !client.runsInProcess) {
         out.out(`Watch it with: npm run pipeline:watch -- --arn ${arn}`);
         return ExitCode.ok;
       }
-      return followExecution(client, arn, { timeoutMs: options.timeout, pollMs: options.poll }, deps.clock, out);
+      if (client.runsInProcess) {
+        out.out(`(${options.env}: the local executor runs the execution in this process, so it is followed to its end; Ctrl-C stops it. Watch it from elsewhere with: npm run pipeline:watch -- --arn ${arn})`);
+      }
+      // Ctrl-C stops an execution this process runs, as StopPipelineExecution would; the watch then reports Stopped.
+      const stop = () => void client.stopAll?.();
+      process.on('SIGINT', stop);
+      try {
+        return await followExecution(client, arn, { timeoutMs: options.timeout, pollMs: options.poll }, deps.clock, out);
+      } finally {
+        process.off('SIGINT', stop);
+      }
     },
     io,
   );

@@ -33,7 +33,7 @@ export function watchCommand(
     async (raw, out) => {
       const options = validateOptions(watchSchema, raw);
       const { region } = parseExecutionArn(options.arn);
-      return followExecution(deps.clientFor(region), options.arn, { timeoutMs: options.timeout, pollMs: options.poll }, deps.clock, out);
+      return followExecution(deps.clientFor({ region, executionArn: options.arn }), options.arn, { timeoutMs: options.timeout, pollMs: options.poll }, deps.clock, out);
     },
     io,
   );

@@ -2,9 +2,10 @@
 // definition read back from the emulator (DescribePipeline), the parameters the schedule carries — on the local
 // SageMaker executor, and the executor's status-change events go to the emulator's EventBridge, where the deployed
 // alert rule decides what reaches the alert topic.
-import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DescribePipelineCommand, type SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { openExecutionStore, startExecution, type EventBridgeEvent, type ExecutionDescription, type StepRecord } from '../pipelines';
+import { openExecutionStore, startExecution, type ExecutionDescription, type StepRecord } from '../pipelines';
+import { eventBridgeDelivery } from '../pipelines/eventbridge';
 import type { RoleCredentials } from '../pipelines/jobs/container-env';
 import type { PlannedStart } from './schedules';
 
@@ -33,11 +34,6 @@ export interface NightServices {
   readonly storeDir: string;
 }
 
-/** EventBridge PutEvents entry of an event as SageMaker emits it (source aws.sagemaker, its detail-type and detail). */
-function putEventsEntry(event: EventBridgeEvent) {
-  return { Source: event.source, DetailType: event['detail-type'], Detail: JSON.stringify(event.detail), Resources: event.resources, Time: new Date(event.time) };
-}
-
 /** DescribePipeline of the schedule's target, as the executor will run it. */
 export async function describeScheduledPipeline(sagemaker: SageMakerClient, start: PlannedStart): Promise<ScheduledPipeline> {
   const name = start.schedule.pipelineArn.split(':pipeline/')[1] as string;
@@ -63,7 +59,7 @@ export async function runScheduledPipeline(
   onStarted: (stop: () => Promise<void>) => void = () => undefined,
 ): Promise<ScheduledRun> {
   const { start } = pipeline;
-  const delivered: Promise<unknown>[] = [];
+  const delivery = eventBridgeDelivery(services.events);
   const started = await startExecution({
     definition: pipeline.definition,
     pipelineName: pipeline.pipelineName,
@@ -75,17 +71,13 @@ export async function runScheduledPipeline(
     parallelism: pipeline.maxParallelSteps ? { maxParallelExecutionSteps: pipeline.maxParallelSteps } : undefined,
     aws: services.role,
     storeDir: services.storeDir,
-    onEvent: (event) => {
-      delivered.push(services.events.send(new PutEventsCommand({ Entries: [putEventsEntry(event)] })));
-    },
+    onEvent: delivery.onEvent,
     log: print,
   });
   onStarted(() => started.stop());
   const execution = await started.done;
   // Every event is delivered before the run is judged, so the alert topic has what it will ever get.
-  const results = await Promise.allSettled(delivered);
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw new Error(`an execution status event could not be put on the emulator's EventBridge: ${String(failed.reason)}`, { cause: failed.reason });
+  await delivery.settled();
   const steps = await openExecutionStore(services.storeDir).listSteps(started.executionArn);
   return { pipeline, execution, steps };
 }

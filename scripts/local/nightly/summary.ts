@@ -66,6 +66,12 @@ function inferenceLines(i: InferenceOutcome, consumed: NightSummary['consumed'])
     ...(i.localFolder ? [`manifests      read from the failed job's folder ${i.localFolder} (a failed job's outputs are not uploaded)`] : []),
     `rows           read ${n(c.read)} = scored ${n(c.scored)} + rejected ${n(c.rejected)}  ${reconciled ? '✓ reconciled' : '✗ DOES NOT RECONCILE'} (${i.manifests.length} shard${i.manifests.length === 1 ? '' : 's'})`,
   ];
+  if (i.manifests.length > 1) {
+    for (const m of i.manifests) {
+      const mc = m.counts;
+      lines.push(`  shard ${m.shardId.padEnd(8)} read ${n(mc.read)} = scored ${n(mc.scored)} + rejected ${n(mc.rejected)}; published ${n(mc.published)} (${m.status})`);
+    }
+  }
   if (failed.length === 0) {
     lines.push(`published      ${n(c.published)} predictions; ${n(c.deadLettered)} dead letters on ${i.manifests[0]?.kafka.deadLetterTopic} with file, row and reason`);
   } else {
