@@ -71,7 +71,9 @@ export function startCommand(argv: readonly string[], deps: StartDeps = defaultS
       const stop = () => void client.stopAll?.();
       process.on('SIGINT', stop);
       try {
-        return await followExecution(client, arn, { timeoutMs: options.timeout, pollMs: options.poll }, deps.clock, out);
+        // Local records change on disk as the execution runs: poll them often unless --poll says otherwise.
+        const pollMs = client.runsInProcess && raw.poll === undefined ? 2_000 : options.poll;
+        return await followExecution(client, arn, { timeoutMs: options.timeout, pollMs }, deps.clock, out);
       } finally {
         process.off('SIGINT', stop);
       }

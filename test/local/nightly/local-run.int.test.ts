@@ -1,43 +1,90 @@
-// The README's first command, end to end: real Kafka and MLflow started by the run itself, the trainer's and
-// scorer's real entrypoints, and the topic read back. Run twice to show it is rerunnable.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+// The README's first command, end to end: the night runs what was deployed. Services started by the run itself,
+// `local` deployed into the AWS emulator with terraform, the deployed schedules' pipelines executed step by step by
+// the local executor with the real trainer and scorer under their container paths, the topic read back.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { main } from '../../../scripts/local/nightly/local-run';
 
-jest.setTimeout(8 * 60_000);
+jest.setTimeout(12 * 60_000);
+
+const repoRoot = path.resolve(__dirname, '..', '..', '..');
+const SMALL = ['--train-rows', '2000', '--score-rows', '3000', '--bad-rows', '7', '--format', 'csv'];
+
+async function night(args: string[], workDir: string): Promise<{ code: number; out: string[]; err: string[] }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main([...SMALL, '--work-dir', workDir, ...args], { out: (line) => out.push(line), err: (line) => err.push(line) });
+  return { code, out, err };
+}
+
+const line = (out: string[], prefix: string) => out.find((l) => l.startsWith(prefix)) ?? `(no line starting with "${prefix}")`;
 
 describe('the local nightly run', () => {
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'nightly-'));
   afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
-  async function run(): Promise<{ code: number; out: string[]; err: string[] }> {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await main(['--train-rows', '2000', '--score-rows', '3000', '--bad-rows', '7', '--format', 'csv', '--work-dir', workDir], {
-      out: (line) => out.push(line),
-      err: (line) => err.push(line),
-    });
-    return { code, out, err };
-  }
+  it('deploys local, runs the scheduled pipelines as deployed, and every good row reaches consumers once, across 3 shards', async () => {
+    const { code, out, err } = await night(['--score-instances', '3'], workDir);
+    expect(err).toEqual([]);
+    expect(code).toBe(0);
+    expect(line(out, 'deployed')).toMatch(/^deployed {7}local: \d+ resources into the AWS emulator with terraform/);
+    // Started in the order the deployed schedules fire, with the steps the definitions declare.
+    const starts = out.filter((l) => / → started mlp-local-/.test(l));
+    expect(starts).toEqual(['mlp-local-nightly-training: cron(0 1 * * ? *) UTC → started mlp-local-training', 'mlp-local-nightly-inference: cron(30 3 * * ? *) UTC → started mlp-local-inference']);
+    for (const step of ['Train', 'Evaluate', 'Register', 'Score']) expect(out).toContainEqual(expect.stringMatching(new RegExp(`^  ${step} +Succeeded +1 attempt`)));
+    expect(out).toContainEqual(expect.stringMatching(/^ {2}QualityGate +Succeeded .* → True$/));
+    expect(line(out, 'quality gate')).toMatch(/^quality gate   passed: auc 0\.\d+ >= threshold 0\.7/);
+    expect(line(out, 'model')).toBe('model          churn-classifier v1 → @challenger');
+    expect(line(out, 'rows')).toBe('rows           read 3,000 = scored 2,993 + rejected 7  ✓ reconciled (3 shards)');
+    expect(out.filter((l) => /^ {2}shard algo-[123] +read 1,000 = /.test(l))).toHaveLength(3);
+    expect(line(out, 'consumed')).toBe('consumed       2,993 messages of this run on local.predictions (read_committed), 0 invalid against the contract  ✓ = published');
+    expect(line(out, 'alerts')).toBe('alerts         none on mlp-local-pipeline-alerts');
+  });
 
-  it('trains, registers, scores and publishes every good row once, and a rerun does it all again from a clean start', async () => {
-    const first = await run();
-    expect(first.err).toEqual([]);
-    expect(first.code).toBe(0);
-    expect(first.out).toContain('rows           read 3,000 = published 2,993 + rejected 7  ✓ reconciled');
-    expect(first.out.find((l) => l.startsWith('consumed'))).toMatch(/^consumed {7}2,993 messages of this run .* 0 invalid/);
-    expect(first.out.find((l) => l.startsWith('model'))).toMatch(/churn-classifier v1 \(@champion\)/);
+  it('with --fail-gate: the Fail step says why, nothing is registered, the alert rule reports the failed executions', async () => {
+    const { code, out } = await night(['--fail-gate'], workDir);
+    expect(code).toBe(1);
+    expect(out).toContainEqual(expect.stringMatching(/^ {2}QualityGate +Succeeded .* → False$/));
+    expect(out).toContainEqual(expect.stringMatching(/^ {2}QualityGateFailed +Failed .*Model rejected by the quality gate: auc 0\.\d+ < threshold 0\.7/));
+    expect(out.some((l) => /^ {2}Register /.test(l))).toBe(false);
+    expect(line(out, 'model')).toBe('model          nothing registered');
+    // No model holds the alias the inference schedule names, so scoring fails, and says so.
+    expect(line(out, 'aborted')).toMatch(/Registered Model with name=churn-classifier not found/);
+    expect(line(out, 'alerts')).toMatch(/^alerts {9}Failed mlp-local-training \(\w+\), Failed mlp-local-inference \(\w+\) → mlp-local-pipeline-alerts, by the deployed rule$/);
+  });
 
-    const manifestLine = first.out.find((l) => l.includes('manifest /'))!;
-    const manifest = JSON.parse(readFileSync(manifestLine.split('manifest ')[1].trim(), 'utf8'));
-    expect(manifest.counts).toMatchObject({ read: 3000, published: 2993, rejected: 7, deadLettered: 7 });
+  it('fails when one variable of the inference construct is renamed: the run executes the deployed definition, nothing else', async () => {
+    // A copy of the working tree whose Score step passes KAFKA_TOPIC under another name; the first test is the control.
+    // Not under /tmp: every job gets a /tmp of its own, so the copy's .venv would not be visible to the trainer.
+    mkdirSync(path.join(repoRoot, '.local', 'tmp'), { recursive: true });
+    const copy = mkdtempSync(path.join(repoRoot, '.local', 'tmp', 'nightly-renamed-'));
+    try {
+      const files = execFileSync('git', ['ls-files', '-co', '--exclude-standard'], { cwd: repoRoot, encoding: 'utf8' }).split('\n').filter(Boolean);
+      for (const file of files) {
+        mkdirSync(path.dirname(path.join(copy, file)), { recursive: true });
+        try {
+          copyFileSync(path.join(repoRoot, file), path.join(copy, file));
+        } catch {
+          // Deleted in the working tree but still listed: not part of what runs.
+        }
+      }
+      for (const shared of ['node_modules', '.venv']) symlinkSync(path.join(repoRoot, shared), path.join(copy, shared));
+      mkdirSync(path.join(copy, '.local'));
+      symlinkSync(path.join(repoRoot, '.local', 'kafka'), path.join(copy, '.local', 'kafka'));
+      const construct = path.join(copy, 'stacks', 'inference-pipeline.ts');
+      const source = readFileSync(construct, 'utf8');
+      expect(source).toContain('KAFKA_TOPIC: kafka.topic');
+      writeFileSync(construct, source.replace('KAFKA_TOPIC: kafka.topic', 'KAFKA_TOPIC_NAME: kafka.topic'));
 
-    const second = await run();
-    expect(second.code).toBe(0);
-    // Each run starts its own services with fresh state, so the rerun registers version 1 again.
-    expect(second.out.find((l) => l.startsWith('model'))).toMatch(/churn-classifier v1 \(@champion\)/);
-    expect(second.out[0]).not.toBe(first.out[0]); // a new run id and folder
-    expect(second.out.find((l) => l.startsWith('consumed'))).toMatch(/2,993 messages of this run/);
+      const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/local/nightly/local-run.ts', ...SMALL], { cwd: copy, encoding: 'utf8', timeout: 10 * 60_000 });
+      expect(run.status).toBe(1);
+      expect(run.stdout).toMatch(/^ {2}Score +Failed /m);
+      expect(run.stdout).toMatch(/KAFKA_TOPIC/);
+      expect(run.stdout).toMatch(/^ {2}Register +Succeeded/m); // training ran as before: only the renamed variable differs
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 });
