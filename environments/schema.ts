@@ -148,7 +148,7 @@ const kafkaAuth = z.discriminatedUnion(
         ),
     }),
   ],
-  { error: 'must have type "none", "sasl-scram" (with secretArn) or "msk-iam" (with clusterArn)' },
+  { error: 'must have type "none", "sasl-scram" (with secretArn and secretKmsKeyArn) or "msk-iam" (with clusterArn)' },
 );
 
 const alertSubscription = z.discriminatedUnion(
