@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { EnvironmentConfig } from './schema';
 import { EnvironmentConfigError } from './lib/config-error';
 import { parseEnvironment, readImageTagsOverride } from './lib/parse-environment';
+import { environmentConflicts } from './lib/environment-conflicts';
 
 export type { EnvironmentConfig, EnvironmentInput } from './schema';
 export { defineEnvironment } from './schema';
@@ -39,7 +40,7 @@ export function loadEnvironment(name: string, directory: string = ENVIRONMENTS_D
 
 /**
  * Loads every environment. All environments are validated before anything fails, so one run reports
- * every broken file at once.
+ * every broken file at once; then they are checked against each other (no shared state, names or topics).
  */
 export function loadEnvironments(directory: string = ENVIRONMENTS_DIR): EnvironmentConfig[] {
   const configs: EnvironmentConfig[] = [];
@@ -56,5 +57,7 @@ export function loadEnvironments(directory: string = ENVIRONMENTS_DIR): Environm
   if (errors.length > 1) {
     throw EnvironmentConfigError.combine(errors);
   }
+  const conflicts = environmentConflicts(configs.map((config) => ({ config, source: `environments/${config.name}.ts` })));
+  if (conflicts) throw conflicts;
   return configs;
 }

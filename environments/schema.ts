@@ -5,20 +5,39 @@
 // Messages are written as "must be …" so that the formatted error reads
 // `environments/staging.ts: kafka.topic: must be a Kafka topic name (…) — got "bad topic"`.
 import { z } from 'zod';
+import { regionProblem } from './lib/aws-regions';
+import { cronProblems } from './lib/eventbridge-cron';
+import { credentialsInUrl } from './lib/url-credentials';
 
 const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id, e.g. "123456789012"');
-const region = z
-  .string()
-  .regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'must be an AWS region code, e.g. "eu-central-1"');
+const region = z.string().superRefine((code, ctx) => {
+  const problem = regionProblem(code);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem, input: code });
+});
+
+/** A URL that must not carry credentials: they would be written into the Terraform state in clear. */
+function withoutCredentials<T extends z.ZodType<string>>(url: T, fix: string) {
+  return url.superRefine((text, ctx) => {
+    const found = credentialsInUrl(text);
+    if (!found) return;
+    // The issue's input is the redacted URL: the error message must not print the secret either.
+    ctx.addIssue({
+      code: 'custom',
+      message: `must not carry credentials (${found.what}): the URL is stored in clear in the Terraform state — ${fix}`,
+      input: found.redacted,
+    });
+  });
+}
 const nonEmpty = (what: string) => z.string().min(1, `must be a non-empty ${what}`);
 
 // S3 bucket names: 3-63 characters, lowercase letters, digits, dots and hyphens.
 const bucketName = z
   .string()
   .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name (3-63 lowercase letters, digits, . -)');
-const s3Uri = z
-  .string()
-  .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, 'must be an S3 URI, e.g. "s3://my-bucket/prefix/"');
+const s3Uri = withoutCredentials(
+  z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, 'must be an S3 URI, e.g. "s3://my-bucket/prefix/"'),
+  'name the location only; access comes from the job roles',
+);
 // A key prefix inside the environment's data bucket: relative, ending with "/" so prefixes never overlap.
 const keyPrefix = z
   .string()
@@ -39,14 +58,15 @@ const imageTag = z
   .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'must be a Docker image tag (letters, digits, _ . -; at most 128)')
   .refine((tag) => tag !== 'latest', 'must not be "latest": repositories are immutable, use a version or git sha');
 
-// EventBridge Scheduler cron: six fields "minutes hours day-of-month month day-of-week year", e.g. "0 2 * * ? *".
+// EventBridge Scheduler cron: six fields "minutes hours day-of-month month day-of-week year", e.g. "0 2 * * ? *",
+// each checked against its documented values and wildcards (environments/lib/eventbridge-cron.ts).
 const cron = z
   .string()
   .regex(/^\S+( \S+){5}$/, 'must be an EventBridge cron with 6 fields "min hour day-of-month month day-of-week year", e.g. "0 2 * * ? *"')
-  .refine((expr) => {
-    const [, , dayOfMonth, , dayOfWeek] = expr.split(' ');
-    return dayOfMonth === '?' || dayOfWeek === '?';
-  }, 'must use "?" in day-of-month or day-of-week (EventBridge requires one of them), e.g. "0 2 * * ? *"');
+  .superRefine((expression, ctx) => {
+    const problems = cronProblems(expression);
+    if (problems.length > 0) ctx.addIssue({ code: 'custom', message: `must be a valid EventBridge cron: ${problems.join('; ')}`, input: expression });
+  });
 
 const timeZones = new Set([...Intl.supportedValuesOf('timeZone'), 'UTC', 'Etc/UTC']);
 const timezone = z.string().refine((tz) => timeZones.has(tz), 'must be an IANA time zone, e.g. "Europe/Berlin" or "UTC"');
@@ -83,7 +103,10 @@ const mlflowServer = z.discriminatedUnion(
     }),
     z.strictObject({
       type: z.literal('self-hosted'),
-      trackingUri: z.string().regex(/^https?:\/\/\S+$/, 'must be an http(s) URL of the MLflow tracking server'),
+      trackingUri: withoutCredentials(
+        z.string().regex(/^https?:\/\/\S+$/, 'must be an http(s) URL of the MLflow tracking server'),
+        'give the containers credentials another way (MLFLOW_TRACKING_TOKEN from a secret), never in the URL',
+      ),
     }),
   ],
   { error: 'must have type "sagemaker" (with trackingServerArn) or "self-hosted" (with trackingUri)' },
@@ -105,11 +128,15 @@ const kafkaAuth = z.discriminatedUnion(
     z.strictObject({ type: z.literal('none') }),
     z.strictObject({
       type: z.literal('sasl-scram'),
-      mechanism: z.enum(['scram-sha-256', 'scram-sha-512'], 'must be "scram-sha-256" or "scram-sha-512"').default('scram-sha-512'),
+      // Amazon MSK supports SASL/SCRAM with SHA-512 only. (The scorer also speaks SCRAM-SHA-256, for brokers outside
+      // MSK that it is pointed at directly; an environment deploys against MSK, so the schema does not offer it.)
+      mechanism: z.literal('scram-sha-512', 'must be "scram-sha-512": Amazon MSK supports SASL/SCRAM only with SHA-512').default('scram-sha-512'),
       // Only the ARN: the credentials never enter config or Terraform state.
       secretArn,
-      // The key the secret is encrypted with, when it is not the AWS-managed aws/secretsmanager key.
-      secretKmsKeyArn: kmsKeyArn.optional(),
+      // MSK only accepts SCRAM secrets encrypted with a customer-managed key; the scoring role decrypts with it.
+      secretKmsKeyArn: z.custom<string>((value) => value !== undefined, {
+        error: 'is required with sasl-scram: Amazon MSK requires the SCRAM secret to be encrypted with a customer-managed KMS key, and the scoring role must be allowed to decrypt with it — add the key ARN "arn:aws:kms:<region>:<account>:key/<id>"',
+      }).pipe(kmsKeyArn),
     }),
     z.strictObject({
       type: z.literal('msk-iam'),
@@ -121,14 +148,20 @@ const kafkaAuth = z.discriminatedUnion(
         ),
     }),
   ],
-  { error: 'must have type "none", "sasl-scram" (with secretArn) or "msk-iam" (with clusterArn)' },
+  { error: 'must have type "none", "sasl-scram" (with secretArn and secretKmsKeyArn) or "msk-iam" (with clusterArn)' },
 );
 
 const alertSubscription = z.discriminatedUnion(
   'protocol',
   [
     z.strictObject({ protocol: z.literal('email'), endpoint: z.email('must be an e-mail address') }),
-    z.strictObject({ protocol: z.literal('https'), endpoint: z.string().regex(/^https:\/\/\S+$/, 'must be an https URL') }),
+    z.strictObject({
+      protocol: z.literal('https'),
+      endpoint: withoutCredentials(
+        z.string().regex(/^https:\/\/\S+$/, 'must be an https URL'),
+        'have the endpoint authenticate SNS by verifying the message signature instead',
+      ),
+    }),
     z.strictObject({
       protocol: z.literal('sqs'),
       endpoint: z.string().regex(/^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/, 'must be an SQS queue ARN'),
@@ -210,6 +243,8 @@ export const environmentSchema = z
       inferenceInputPrefix: keyPrefix,
       runOutputPrefix: keyPrefix.default('runs/'),
       runOutputRetentionDays: z.number().int().min(1, 'must be at least 1 day').default(90),
+      /** S3 server access logs of the data bucket expire after this many days. */
+      accessLogRetentionDays: z.number().int().min(1, 'must be at least 1 day').default(365),
     }),
     qualityGate: z.strictObject({
       metric: z.enum(['auc', 'accuracy', 'f1'], 'must be one of "auc", "accuracy", "f1" (higher is better)').default('auc'),
@@ -250,13 +285,21 @@ export const environmentSchema = z
     }
     const sameRegion = (arn: string, path: (string | number)[]) => {
       // An invalid region is already reported on account.region; comparing against it would only add noise.
-      if (!region.safeParse(config.account.region).success) return;
+      if (regionProblem(config.account.region)) return;
       if (arn.split(':')[3] !== config.account.region) {
         ctx.addIssue({ code: 'custom', path, input: arn, message: `must be in the environment's region ${config.account.region}` });
       }
     };
     if (config.mlflow.server.type === 'sagemaker') sameRegion(config.mlflow.server.trackingServerArn, ['mlflow', 'server', 'trackingServerArn']);
     if (auth.type === 'msk-iam') sameRegion(auth.clusterArn, ['kafka', 'auth', 'clusterArn']);
+    if (auth.type === 'sasl-scram' && auth.secretKmsKeyArn.split(':')[3] !== auth.secretArn.split(':')[3]) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['kafka', 'auth', 'secretKmsKeyArn'],
+        input: auth.secretKmsKeyArn,
+        message: "must be in the secret's region (Secrets Manager encrypts a secret with a key of its own region)",
+      });
+    }
   });
 
 /** A validated environment, with defaults applied. */

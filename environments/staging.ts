@@ -33,6 +33,8 @@ export default defineEnvironment({
       type: 'sasl-scram',
       mechanism: 'scram-sha-512',
       secretArn: 'arn:aws:secretsmanager:eu-central-1:111111111111:secret:AmazonMSK_mlp-staging-scorer-Ab12Cd',
+      // MSK requires SCRAM secrets to be encrypted with a customer-managed key; the scoring role may decrypt with it.
+      secretKmsKeyArn: 'arn:aws:kms:eu-central-1:111111111111:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b',
     },
   },
   schedules: {

@@ -8,6 +8,8 @@ echo "[test] type check"
 npx tsc --noEmit -p tsconfig.json
 echo "[test] unit tests"
 npx jest --selectProjects unit
+echo "[test] checkov on every synthesized stack (installs its own virtualenv on first use)"
+npx tsx scripts/checkov/scan.ts
 echo "[test] installing local services (first use only)"
 npx tsx scripts/local/services/cli.ts install
 echo "[test] integration tests"

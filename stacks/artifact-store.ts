@@ -1,15 +1,12 @@
 // The environment's S3 bucket for input data, run outputs and model artifacts: KMS-encrypted with its own
-// customer-managed key, versioned, private, TLS only, and run outputs expire after the configured days.
+// customer-managed key, versioned, private, TLS only, server access logs to the stack's log bucket, and run
+// outputs expire after the configured days.
 import { Construct } from 'constructs';
-import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
-import { S3BucketLifecycleConfiguration } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration';
-import { S3BucketOwnershipControls } from '@cdktf/provider-aws/lib/s3-bucket-ownership-controls';
-import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
-import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
-import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
-import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
-import { policyDocument } from './iam/policy-document';
+import type { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
+import { S3BucketLoggingA } from '@cdktf/provider-aws/lib/s3-bucket-logging';
+import type { AccessLogBucket } from './access-log-bucket';
 import { EncryptionKey } from './kms/encryption-key';
+import { privateBucket } from './s3/private-bucket';
 
 export interface ArtifactStoreProps {
   readonly accountId: string;
@@ -18,6 +15,7 @@ export interface ArtifactStoreProps {
   /** Key prefix of run outputs (training models, evaluations, scoring manifests and rejected rows). */
   readonly runOutputPrefix: string;
   readonly runOutputRetentionDays: number;
+  readonly accessLogs: AccessLogBucket;
 }
 
 export class ArtifactStore extends Construct {
@@ -26,51 +24,17 @@ export class ArtifactStore extends Construct {
 
   constructor(scope: Construct, id: string, props: ArtifactStoreProps) {
     super(scope, id);
-    // The account statement delegates use of the key to IAM: the execution role gets it in its own policy.
+    // The account statement delegates use of the key to IAM: the job roles get it in their own policies.
     this.encryptionKey = new EncryptionKey(this, 'key', {
       alias: props.keyAlias,
       description: `Data, models and run outputs in ${props.bucketName}`,
       accountId: props.accountId,
     });
 
-    this.bucket = new S3Bucket(this, 'bucket', { bucket: props.bucketName, forceDestroy: false });
-    const bucket = this.bucket.id;
-
-    new S3BucketVersioningA(this, 'versioning', { bucket, versioningConfiguration: { status: 'Enabled' } });
-    new S3BucketServerSideEncryptionConfigurationA(this, 'encryption', {
-      bucket,
-      rule: [
-        {
-          applyServerSideEncryptionByDefault: { sseAlgorithm: 'aws:kms', kmsMasterKeyId: this.encryptionKey.arn },
-          // Bucket keys cut KMS requests (and cost) for the many small files a run writes.
-          bucketKeyEnabled: true,
-        },
-      ],
-    });
-    new S3BucketPublicAccessBlock(this, 'public-access-block', {
-      bucket,
-      blockPublicAcls: true,
-      blockPublicPolicy: true,
-      ignorePublicAcls: true,
-      restrictPublicBuckets: true,
-    });
-    new S3BucketOwnershipControls(this, 'ownership', { bucket, rule: { objectOwnership: 'BucketOwnerEnforced' } });
-    new S3BucketPolicy(this, 'policy', {
-      bucket,
-      policy: policyDocument([
-        {
-          Sid: 'DenyInsecureTransport',
-          Effect: 'Deny',
-          Principal: { AWS: '*' },
-          Action: ['s3:*'],
-          Resource: [this.bucket.arn, `${this.bucket.arn}/*`],
-          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-        },
-      ]),
-    });
-    new S3BucketLifecycleConfiguration(this, 'lifecycle', {
-      bucket,
-      rule: [
+    this.bucket = privateBucket(this, {
+      bucketName: props.bucketName,
+      encryption: { kmsKeyArn: this.encryptionKey.arn },
+      lifecycleRules: [
         {
           id: 'expire-run-outputs',
           status: 'Enabled',
@@ -87,6 +51,15 @@ export class ArtifactStore extends Construct {
           abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
         },
       ],
+    }).bucket;
+
+    // Who read or wrote which object, for a bucket that holds confidential data. The log bucket's policy must
+    // admit this bucket before S3 accepts the logging configuration.
+    new S3BucketLoggingA(this, 'access-logging', {
+      bucket: this.bucket.id,
+      targetBucket: props.accessLogs.bucket.id,
+      targetPrefix: props.accessLogs.prefixFor(props.bucketName),
+      dependsOn: [props.accessLogs.policy],
     });
   }
 }

@@ -8,6 +8,7 @@ import { S3Backend, TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { imageUri, platformArns, platformNames, type EnvironmentConfig } from '../environments';
+import { AccessLogBucket } from './access-log-bucket';
 import { Alerting } from './alerting';
 import { ArtifactStore } from './artifact-store';
 import { ImageRepositories } from './image-repositories';
@@ -23,6 +24,7 @@ export interface MlPlatformStackProps {
 }
 
 export class MlPlatformStack extends TerraformStack {
+  readonly accessLogs: AccessLogBucket;
   readonly artifactStore: ArtifactStore;
   readonly imageRepositories: ImageRepositories;
   readonly roles: Roles;
@@ -54,12 +56,19 @@ export class MlPlatformStack extends TerraformStack {
     // S3-native locking (Terraform >= 1.10); cdktf 0.21's S3Backend has no typed option for it yet.
     if (config.remoteState.locking.type === 's3-lockfile') backend.addOverride('use_lockfile', true);
 
+    this.accessLogs = new AccessLogBucket(this, 'access-logs', {
+      accountId,
+      bucketName: names.accessLogBucket,
+      sourceBucketNames: [names.dataBucket],
+      retentionDays: config.data.accessLogRetentionDays,
+    });
     this.artifactStore = new ArtifactStore(this, 'artifact-store', {
       accountId,
       bucketName: names.dataBucket,
       keyAlias: names.artifactKeyAlias,
       runOutputPrefix: config.data.runOutputPrefix,
       runOutputRetentionDays: config.data.runOutputRetentionDays,
+      accessLogs: this.accessLogs,
     });
     const kmsKeyArn = this.artifactStore.encryptionKey.arn;
 
@@ -71,30 +80,29 @@ export class MlPlatformStack extends TerraformStack {
       untaggedExpiryDays: config.images.untaggedExpiryDays,
     });
 
+    this.mlflow = new MlflowReference(this, 'mlflow', { mlflow: config.mlflow });
+
     this.roles = new Roles(this, 'roles', {
       accountId,
       region,
-      executionRoleName: names.executionRole,
-      schedulerRoleName: names.schedulerRole,
+      names,
       arns,
       artifactKeyArn: kmsKeyArn,
-      readPrefixes: [
-        config.data.trainingInputPrefix,
-        config.data.evaluationInputPrefix,
-        config.data.inferenceInputPrefix,
-        config.data.runOutputPrefix,
-      ],
-      writePrefix: config.data.runOutputPrefix,
+      mlflow: this.mlflow,
+      training: {
+        readPrefixes: [config.data.trainingInputPrefix, config.data.evaluationInputPrefix, names.trainingRunsPrefix],
+        writePrefix: names.trainingRunsPrefix,
+      },
+      scoring: { readPrefixes: [config.data.inferenceInputPrefix], writePrefix: names.inferenceRunsPrefix },
       kafka: config.kafka,
-      inVpc: config.vpc !== undefined,
+      vpc: config.vpc,
     });
 
-    this.mlflow = new MlflowReference(this, 'mlflow', { mlflow: config.mlflow, grantees: [this.roles.executionRole] });
-
-    const job: JobSettings = { roleArn: this.roles.executionRole.arn, kmsKeyArn, region, vpc: config.vpc };
+    // Each pipeline and its steps run as the role of their job kind.
+    const job = (roleArn: string): JobSettings => ({ roleArn, kmsKeyArn, region, vpc: config.vpc });
     this.trainingPipeline = new TrainingPipeline(this, 'training-pipeline', {
       pipelineName: names.trainingPipeline,
-      job,
+      job: job(this.roles.training.arn),
       trainerImage: imageUri(config, 'trainer'),
       mlflow: this.mlflow,
       qualityGate: config.qualityGate,
@@ -105,7 +113,7 @@ export class MlPlatformStack extends TerraformStack {
     });
     this.inferencePipeline = new InferencePipeline(this, 'inference-pipeline', {
       pipelineName: names.inferencePipeline,
-      job,
+      job: job(this.roles.scoring.arn),
       scorerImage: imageUri(config, 'scorer'),
       mlflow: this.mlflow,
       kafka: config.kafka,
@@ -121,7 +129,7 @@ export class MlPlatformStack extends TerraformStack {
       groupName: names.scheduleGroup,
       deadLetterQueueName: names.scheduleDeadLetterQueue,
       keyAlias: names.scheduleKeyAlias,
-      schedulerRoleArn: this.roles.schedulerRole.arn,
+      schedulerRoleArn: this.roles.scheduler.arn,
       retry: config.schedules.retry,
       training: {
         scheduleName: names.trainingSchedule,
@@ -142,7 +150,9 @@ export class MlPlatformStack extends TerraformStack {
     this.alerting = new Alerting(this, 'alerting', {
       accountId,
       topicName: names.alertTopic,
-      ruleName: names.alertRule,
+      rule: { name: names.alertRule, arn: arns.alertRule },
+      scheduleFailureAlarm: { name: names.scheduleFailureAlarm, arn: arns.scheduleFailureAlarm },
+      deadLetterQueueName: names.scheduleDeadLetterQueue,
       keyAlias: names.alertKeyAlias,
       pipelineArns: [this.trainingPipeline.pipeline.arn, this.inferencePipeline.pipeline.arn],
       subscriptions: config.alerts.subscriptions,
@@ -154,6 +164,7 @@ export class MlPlatformStack extends TerraformStack {
     output('inference_pipeline_name', this.inferencePipeline.pipeline.pipelineName, 'Batch-inference pipeline name');
     output('inference_pipeline_arn', this.inferencePipeline.pipeline.arn, 'Batch-inference pipeline ARN');
     output('data_bucket', this.artifactStore.bucket.bucket, 'S3 bucket for input data, models and run outputs');
+    output('access_log_bucket', this.accessLogs.bucket.bucket, 'S3 bucket with the data bucket\'s server access logs');
     output('trainer_repository_url', this.imageRepositories.trainer.repositoryUrl, 'ECR repository of the trainer image');
     output('scorer_repository_url', this.imageRepositories.scorer.repositoryUrl, 'ECR repository of the scorer image');
     output('prediction_topic', config.kafka.topic, 'Kafka topic the predictions are published to');
@@ -164,5 +175,7 @@ export class MlPlatformStack extends TerraformStack {
     output('training_schedule', this.schedules.training.name, 'Nightly training schedule');
     output('inference_schedule', this.schedules.inference.name, 'Nightly inference schedule');
     output('schedule_dead_letter_queue_url', this.schedules.deadLetterQueue.url, 'SQS queue for pipeline starts that failed');
+    output('training_role_arn', this.roles.training.arn, 'Role of the training pipeline and its jobs');
+    output('scoring_role_arn', this.roles.scoring.arn, 'Role of the inference pipeline and its Score job');
   }
 }

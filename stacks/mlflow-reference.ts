@@ -1,14 +1,13 @@
 // The existing MLflow tracking server of this environment: a SageMaker managed server (by ARN) or a
-// self-hosted one (by URI). It is never created here. The construct grants roles access to the server and
-// its artifact store, and provides the tracking settings the pipeline steps pass to the containers.
+// self-hosted one (by URI). It is never created here. The construct says what access to the server and its
+// artifact store each job kind gets (the roles attach it), and provides the tracking settings the pipeline
+// steps pass to the containers.
 import { Construct } from 'constructs';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
-import type { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import type { EnvironmentConfig } from '../environments';
-import { policyDocument, type PolicyStatement } from './iam/policy-document';
+import type { PolicyStatement } from './iam/policy-document';
 
-// The MLflow REST operations the trainer (log runs and models, register, move aliases) and the scorer
-// (resolve alias → version → artifacts) use, as sagemaker-mlflow IAM actions.
+// The MLflow REST operations the trainer uses (log runs and models, register, move aliases), as
+// sagemaker-mlflow IAM actions.
 export const MLFLOW_ACTIONS = [
   'sagemaker-mlflow:CreateExperiment',
   'sagemaker-mlflow:CreateLoggedModel',
@@ -48,10 +47,22 @@ export const MLFLOW_ACTIONS = [
   'sagemaker-mlflow:UpdateRun',
 ] as const;
 
+// What the scorer uses: resolve alias → version → download URI, and read the model's artifacts. Nothing that
+// writes: the scoring role can never register a version or move an alias.
+export const MLFLOW_READ_ACTIONS = [
+  'sagemaker-mlflow:GetDownloadURIForModelVersionArtifacts',
+  'sagemaker-mlflow:GetLoggedModel',
+  'sagemaker-mlflow:GetModelVersion',
+  'sagemaker-mlflow:GetModelVersionByAlias',
+  'sagemaker-mlflow:GetRegisteredModel',
+  'sagemaker-mlflow:ListArtifacts',
+  'sagemaker-mlflow:ListLoggedModelArtifacts',
+] as const satisfies readonly (typeof MLFLOW_ACTIONS)[number][];
+
+export type MlflowAccess = 'read-write' | 'read-only';
+
 export interface MlflowReferenceProps {
   readonly mlflow: EnvironmentConfig['mlflow'];
-  /** Roles that talk to the server (the SageMaker execution role). */
-  readonly grantees: readonly IamRole[];
 }
 
 export class MlflowReference extends Construct {
@@ -63,20 +74,23 @@ export class MlflowReference extends Construct {
   readonly trainingAlias: string;
   readonly compareAlias: string;
 
+  private readonly mlflow: EnvironmentConfig['mlflow'];
+
   constructor(scope: Construct, id: string, props: MlflowReferenceProps) {
     super(scope, id);
     const { mlflow } = props;
+    this.mlflow = mlflow;
     this.trackingUri = mlflow.server.type === 'sagemaker' ? mlflow.server.trackingServerArn : mlflow.server.trackingUri;
     this.experimentName = mlflow.experimentName;
     this.modelName = mlflow.modelName;
     this.scoringAlias = mlflow.scoringAlias;
     this.trainingAlias = mlflow.trainingAlias;
     this.compareAlias = mlflow.compareAlias ?? mlflow.trainingAlias;
+  }
 
-    const policy = policyDocument(mlflowAccess(mlflow));
-    props.grantees.forEach((role, index) => {
-      new IamRolePolicy(this, `access-${index}`, { name: 'mlflow-access', role: role.id, policy });
-    });
+  /** The statements a role needs to use the server and its artifact store with this access. */
+  accessStatements(access: MlflowAccess): PolicyStatement[] {
+    return mlflowAccess(this.mlflow, access);
   }
 
   /** Environment variables every container that talks to MLflow gets (docs/container-interface.md). */
@@ -85,7 +99,7 @@ export class MlflowReference extends Construct {
   }
 }
 
-function mlflowAccess(mlflow: EnvironmentConfig['mlflow']): PolicyStatement[] {
+function mlflowAccess(mlflow: EnvironmentConfig['mlflow'], access: MlflowAccess): PolicyStatement[] {
   // s3://bucket/prefix/ → bucket ARN and object ARNs under the prefix.
   const [bucket, ...rest] = mlflow.artifactStoreUri.slice('s3://'.length).split('/');
   const prefix = rest.join('/');
@@ -95,16 +109,14 @@ function mlflowAccess(mlflow: EnvironmentConfig['mlflow']): PolicyStatement[] {
       Action: ['s3:GetBucketLocation', 's3:ListBucket'],
       Resource: `arn:aws:s3:::${bucket}`,
     },
-    {
-      Sid: 'ReadWriteArtifacts',
-      Action: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'],
-      Resource: `arn:aws:s3:::${bucket}/${prefix}*`,
-    },
+    access === 'read-write'
+      ? { Sid: 'ReadWriteArtifacts', Action: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'], Resource: `arn:aws:s3:::${bucket}/${prefix}*` }
+      : { Sid: 'ReadArtifacts', Action: ['s3:GetObject'], Resource: `arn:aws:s3:::${bucket}/${prefix}*` },
   ];
   if (mlflow.server.type === 'sagemaker') {
     const arn = mlflow.server.trackingServerArn;
     statements.unshift(
-      { Sid: 'UseTrackingServer', Action: MLFLOW_ACTIONS, Resource: arn },
+      { Sid: 'UseTrackingServer', Action: access === 'read-write' ? MLFLOW_ACTIONS : MLFLOW_READ_ACTIONS, Resource: arn },
       // The sagemaker-mlflow plugin resolves the server's URL from its ARN.
       { Sid: 'DescribeTrackingServer', Action: ['sagemaker:DescribeMlflowTrackingServer'], Resource: arn },
     );

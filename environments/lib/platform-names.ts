@@ -16,8 +16,19 @@ export interface PlatformNames {
   readonly scheduleDeadLetterQueue: string;
   readonly alertTopic: string;
   readonly alertRule: string;
-  readonly executionRole: string;
+  /** CloudWatch alarm on the schedules' dead-letter queue: a nightly run could not even be started. */
+  readonly scheduleFailureAlarm: string;
+  /**
+   * Role of the training pipeline and its Train, Evaluate and Register jobs. It keeps the name (and the state
+   * address) of the single execution role it was split from, so existing deployments update it in place: an IAM
+   * role cannot be renamed, and replacing it would break any job running during the deploy.
+   */
+  readonly trainingRole: string;
+  /** Role of the inference pipeline and its Score job. */
+  readonly scoringRole: string;
   readonly schedulerRole: string;
+  /** S3 server access logs of the data bucket (SSE-S3: S3 cannot deliver access logs to an SSE-KMS bucket). */
+  readonly accessLogBucket: string;
   readonly artifactKeyAlias: string;
   readonly scheduleKeyAlias: string;
   readonly alertKeyAlias: string;
@@ -29,13 +40,17 @@ export interface PlatformNames {
   readonly inferenceRunsUri: string;
   /** Where `npm run model:promote` writes one JSON record per promotion into this environment (the target). */
   readonly promotionRecordsUri: string;
+  /** Key prefixes (ending "/") of the two pipelines' run outputs, for policies. */
+  readonly trainingRunsPrefix: string;
+  readonly inferenceRunsPrefix: string;
 }
 
 type NamingConfig = Pick<EnvironmentConfig, 'namePrefix' | 'account' | 'data'>;
 
 export function platformNames(config: NamingConfig): PlatformNames {
   const prefix = config.namePrefix;
-  const dataBucket = `${prefix}-${config.account.id}-${config.account.region}-data`;
+  const bucketPrefix = `${prefix}-${config.account.id}-${config.account.region}`;
+  const dataBucket = `${bucketPrefix}-data`;
   const s3 = (keyPrefix: string) => `s3://${dataBucket}/${keyPrefix}`;
   return {
     dataBucket,
@@ -49,8 +64,11 @@ export function platformNames(config: NamingConfig): PlatformNames {
     scheduleDeadLetterQueue: `${prefix}-schedules-dlq`,
     alertTopic: `${prefix}-pipeline-alerts`,
     alertRule: `${prefix}-pipeline-failed`,
-    executionRole: `${prefix}-sagemaker-execution`,
+    scheduleFailureAlarm: `${prefix}-schedule-start-failed`,
+    trainingRole: `${prefix}-sagemaker-execution`,
+    scoringRole: `${prefix}-scoring`,
     schedulerRole: `${prefix}-scheduler`,
+    accessLogBucket: `${bucketPrefix}-logs`,
     artifactKeyAlias: `alias/${prefix}-artifacts`,
     scheduleKeyAlias: `alias/${prefix}-schedules`,
     alertKeyAlias: `alias/${prefix}-alerts`,
@@ -61,6 +79,8 @@ export function platformNames(config: NamingConfig): PlatformNames {
     trainingRunsUri: s3(`${config.data.runOutputPrefix}training`),
     inferenceRunsUri: s3(`${config.data.runOutputPrefix}inference`),
     promotionRecordsUri: s3('promotions/'),
+    trainingRunsPrefix: `${config.data.runOutputPrefix}training/`,
+    inferenceRunsPrefix: `${config.data.runOutputPrefix}inference/`,
   };
 }
 
@@ -70,9 +90,12 @@ export interface PlatformArns {
   readonly scorerRepository: string;
   readonly trainingPipeline: string;
   readonly inferencePipeline: string;
-  readonly executionRole: string;
+  readonly trainingRole: string;
+  readonly scoringRole: string;
   readonly schedulerRole: string;
   readonly scheduleDeadLetterQueue: string;
+  readonly alertRule: string;
+  readonly scheduleFailureAlarm: string;
 }
 
 /**
@@ -88,9 +111,12 @@ export function platformArns(config: NamingConfig): PlatformArns {
     scorerRepository: `arn:aws:ecr:${region}:${id}:repository/${names.scorerRepository}`,
     trainingPipeline: `arn:aws:sagemaker:${region}:${id}:pipeline/${names.trainingPipeline.toLowerCase()}`,
     inferencePipeline: `arn:aws:sagemaker:${region}:${id}:pipeline/${names.inferencePipeline.toLowerCase()}`,
-    executionRole: `arn:aws:iam::${id}:role/${names.executionRole}`,
+    trainingRole: `arn:aws:iam::${id}:role/${names.trainingRole}`,
+    scoringRole: `arn:aws:iam::${id}:role/${names.scoringRole}`,
     schedulerRole: `arn:aws:iam::${id}:role/${names.schedulerRole}`,
     scheduleDeadLetterQueue: `arn:aws:sqs:${region}:${id}:${names.scheduleDeadLetterQueue}`,
+    alertRule: `arn:aws:events:${region}:${id}:rule/${names.alertRule}`,
+    scheduleFailureAlarm: `arn:aws:cloudwatch:${region}:${id}:alarm:${names.scheduleFailureAlarm}`,
   };
 }
 

@@ -13,7 +13,7 @@ export interface ImageTarget {
 export interface BuildPushInput {
   region: string;
   tag: string;
-  /** Git commit the images are built from, recorded as the OCI revision label. */
+  /** Git commit the images are built from: the GIT_SHA build argument (OCI revision label and GIT_SHA in the image). */
   revision: string;
   /** Build context, relative to the repository root. */
   context: string;
@@ -61,7 +61,7 @@ export function planBuildPush(input: BuildPushInput, only: readonly ImageName[] 
   for (const name of selected) {
     const image = `${input.images[name].repositoryUrl}:${input.tag}`;
     commands.push({
-      argv: ['docker', 'build', '--platform', input.platform, '--file', input.images[name].dockerfile, '--tag', image, '--label', `org.opencontainers.image.revision=${input.revision}`, input.context],
+      argv: ['docker', 'build', '--platform', input.platform, '--file', input.images[name].dockerfile, '--tag', image, '--build-arg', `GIT_SHA=${input.revision}`, input.context],
       description: `build the ${name} image`,
     });
   }

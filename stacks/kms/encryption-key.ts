@@ -57,7 +57,7 @@ export class EncryptionKey extends Construct {
       description: props.description,
       enableKeyRotation: true,
       deletionWindowInDays: 30,
-      policy: policyDocument([
+      policy: policyDocument(this, 'policy-document', [
         {
           Sid: 'AccountAdministersAndDelegatesKey',
           Principal: { AWS: `arn:aws:iam::${props.accountId}:root` },

@@ -90,7 +90,7 @@ describe('environment validation', () => {
     ['an unknown field', (raw: Json) => (raw.kafka.topics = ['x']), 'kafka.topics: unknown field — remove it or fix its spelling'],
     ['a wrong type', (raw: Json) => (raw.kafka.tls = 'yes'), 'kafka.tls: must be a boolean — got "yes"'],
     ['a 5-field cron', (raw: Json) => (raw.schedules.training.cron = '0 1 * * *'), 'schedules.training.cron: must be an EventBridge cron with 6 fields'],
-    ['a cron without "?"', (raw: Json) => (raw.schedules.training.cron = '0 1 * * * *'), 'schedules.training.cron: must use "?" in day-of-month or day-of-week'],
+    ['a cron without "?"', (raw: Json) => (raw.schedules.training.cron = '0 1 * * * *'), 'schedules.training.cron: must be a valid EventBridge cron: day-of-month or day-of-week must be "?"'],
     ['the "latest" tag', (raw: Json) => (raw.images.scorer = 'latest'), 'images.scorer: must not be "latest"'],
     ['a threshold above 1', (raw: Json) => (raw.qualityGate.threshold = 75), 'qualityGate.threshold: must be between 0 and 1 — got 75'],
     ['an unknown gate metric', (raw: Json) => (raw.qualityGate.metric = 'log_loss'), 'qualityGate.metric: must be one of "auc", "accuracy", "f1"'],
@@ -130,7 +130,7 @@ describe('environment validation', () => {
     broken('prod', (raw) => (raw.account.region = 'europe'));
     expect(() => loadEnvironments(directory)).toThrow(
       [
-        'environments/prod.ts: account.region: must be an AWS region code, e.g. "eu-central-1" — got "europe"',
+        'environments/prod.ts: account.region: must be an AWS region code, e.g. "eu-central-1" (known regions as of 2026-11-30: environments/lib/aws-regions.json) — got "europe"',
         'environments/staging.ts: kafka.topic: must be a Kafka topic name (letters, digits, . _ -) — got "bad topic"',
       ].join('\n'),
     );
@@ -189,8 +189,11 @@ describe('platform names', () => {
       scheduleDeadLetterQueue: 'mlp-staging-schedules-dlq',
       alertTopic: 'mlp-staging-pipeline-alerts',
       alertRule: 'mlp-staging-pipeline-failed',
-      executionRole: 'mlp-staging-sagemaker-execution',
+      scheduleFailureAlarm: 'mlp-staging-schedule-start-failed',
+      trainingRole: 'mlp-staging-sagemaker-execution',
+      scoringRole: 'mlp-staging-scoring',
       schedulerRole: 'mlp-staging-scheduler',
+      accessLogBucket: 'mlp-staging-111111111111-eu-central-1-logs',
       artifactKeyAlias: 'alias/mlp-staging-artifacts',
       scheduleKeyAlias: 'alias/mlp-staging-schedules',
       alertKeyAlias: 'alias/mlp-staging-alerts',
@@ -200,21 +203,27 @@ describe('platform names', () => {
       trainingRunsUri: 's3://mlp-staging-111111111111-eu-central-1-data/runs/training',
       inferenceRunsUri: 's3://mlp-staging-111111111111-eu-central-1-data/runs/inference',
       promotionRecordsUri: 's3://mlp-staging-111111111111-eu-central-1-data/promotions/',
+      trainingRunsPrefix: 'runs/training/',
+      inferenceRunsPrefix: 'runs/inference/',
     });
   });
 
   it('derives ARNs with the pipeline name lowercased as SageMaker does', () => {
     expect(platformArns(staging)).toMatchObject({
       trainingPipeline: 'arn:aws:sagemaker:eu-central-1:111111111111:pipeline/mlp-staging-training',
-      executionRole: 'arn:aws:iam::111111111111:role/mlp-staging-sagemaker-execution',
+      trainingRole: 'arn:aws:iam::111111111111:role/mlp-staging-sagemaker-execution',
+      scoringRole: 'arn:aws:iam::111111111111:role/mlp-staging-scoring',
       scheduleDeadLetterQueue: 'arn:aws:sqs:eu-central-1:111111111111:mlp-staging-schedules-dlq',
+      alertRule: 'arn:aws:events:eu-central-1:111111111111:rule/mlp-staging-pipeline-failed',
+      scheduleFailureAlarm: 'arn:aws:cloudwatch:eu-central-1:111111111111:alarm:mlp-staging-schedule-start-failed',
     });
   });
 
   it('keeps the longest allowed prefix within the S3 bucket and IAM role name limits', () => {
     const names = platformNames({ ...staging, namePrefix: 'abcdefghijklmnopqrstuvwx', account: { id: '111111111111', region: 'ap-southeast-2' } });
     expect(names.dataBucket.length).toBeLessThanOrEqual(63);
-    expect(names.executionRole.length).toBeLessThanOrEqual(64);
+    expect(names.accessLogBucket.length).toBeLessThanOrEqual(63);
+    for (const role of [names.trainingRole, names.scoringRole, names.schedulerRole]) expect(role.length).toBeLessThanOrEqual(64);
   });
 });
 

@@ -1,8 +1,22 @@
-import { MLFLOW_ACTIONS } from '../../stacks/mlflow-reference';
-import { asArray, reference, resource, resourcesOf, rolePolicies, statement, synthConfig, synthEnvironment, variant, type Statement } from './support/synthesized';
+import { MLFLOW_ACTIONS, MLFLOW_READ_ACTIONS } from '../../stacks/mlflow-reference';
+import {
+  asArray,
+  policyStatements,
+  reference,
+  resource,
+  resourcesOf,
+  rolePolicies,
+  statement,
+  synthConfig,
+  synthEnvironment,
+  variant,
+  type Statement,
+} from './support/synthesized';
 
-// The only statements allowed a "*" resource: APIs without resource-level permissions (see stacks/roles.ts).
-const UNSCOPABLE_STATEMENTS = ['GetRegistryToken', 'PutJobMetrics', 'AttachJobsToVpc'];
+// The only statements allowed a "*" resource: APIs without resource-level permissions (see stacks/iam/).
+const UNSCOPABLE_STATEMENTS = ['GetRegistryToken', 'PutJobMetrics', 'DescribeJobNetwork'];
+const allStatements = (policies: Record<string, Statement[]>) => Object.values(policies).flat();
+const allActions = (policies: Record<string, Statement[]>) => allStatements(policies).flatMap((s) => s.Action);
 
 describe.each(['staging', 'prod'])('IAM of %s', (name) => {
   const synth = synthEnvironment(name);
@@ -10,17 +24,26 @@ describe.each(['staging', 'prod'])('IAM of %s', (name) => {
   const region = synth.config.account.region;
   const bucket = `arn:aws:s3:::mlp-${name}-${account}-${region}-data`;
   const keyArn = reference(synth, 'aws_kms_key', (k) => k.description.startsWith('Data, models'), 'arn');
-  const execution = rolePolicies(synth, `mlp-${name}-sagemaker-execution`);
-  const scheduler = rolePolicies(synth, `mlp-${name}-scheduler`);
-  const allStatements = (policies: Record<string, Statement[]>) => Object.values(policies).flat();
+  const roles = { training: `mlp-${name}-sagemaker-execution`, scoring: `mlp-${name}-scoring`, scheduler: `mlp-${name}-scheduler` };
+  const training = rolePolicies(synth, roles.training);
+  const scoring = rolePolicies(synth, roles.scoring);
+  const scheduler = rolePolicies(synth, roles.scheduler);
+  const trustOf = (roleName: string) => policyStatements(synth, resource(synth, 'aws_iam_role', (r) => r.name === roleName).assume_role_policy);
 
-  it('lets only SageMaker assume the execution role, only for this account', () => {
-    const role = resource(synth, 'aws_iam_role', (r) => r.name === `mlp-${name}-sagemaker-execution`);
-    expect(JSON.parse(role.assume_role_policy).Statement).toEqual([
+  it('has exactly one role per job kind: training steps, scoring step, scheduler', () => {
+    expect(Object.values(resourcesOf(synth, 'aws_iam_role')).map((r) => r.name).sort()).toEqual(Object.values(roles).sort());
+  });
+
+  it.each([
+    ['training', 'sagemaker.amazonaws.com'],
+    ['scoring', 'sagemaker.amazonaws.com'],
+    ['scheduler', 'scheduler.amazonaws.com'],
+  ] as const)('lets only its service assume the %s role, only for this account', (kind, service) => {
+    expect(trustOf(roles[kind])).toEqual([
       {
         Effect: 'Allow',
         Sid: 'TrustService',
-        Principal: { Service: 'sagemaker.amazonaws.com' },
+        Principal: { Service: service },
         Action: ['sts:AssumeRole'],
         Condition: { StringEquals: { 'aws:SourceAccount': account } },
       },
@@ -33,67 +56,71 @@ describe.each(['staging', 'prod'])('IAM of %s', (name) => {
     for (const role of Object.values(resourcesOf(synth, 'aws_iam_role'))) expect(role.managed_policy_arns).toBeUndefined();
   });
 
-  it('gives the execution role one inline policy per concern', () => {
-    const expected = ['data-access', 'images', 'kafka', 'logs-and-metrics', 'mlflow-access', 'pipeline-jobs'];
-    if (synth.config.vpc) expected.push('vpc-networking');
-    expect(Object.keys(execution).sort()).toEqual(expected.sort());
+  it('gives each job role one inline policy per concern, Kafka only to scoring', () => {
+    const common = ['data-access', 'images', 'logs-and-metrics', 'mlflow-access', 'pipeline-jobs', ...(synth.config.vpc ? ['vpc-networking'] : [])];
+    expect(Object.keys(training).sort()).toEqual(common.sort());
+    expect(Object.keys(scoring).sort()).toEqual([...common, 'kafka'].sort());
   });
 
-  it('scopes data access to the bucket, its input and run prefixes, and its key', () => {
-    expect(execution['data-access']).toEqual([
+  it('lets training read its inputs and runs/training/, write runs/training/ and use the bucket key', () => {
+    expect(training['data-access']).toEqual([
       { Effect: 'Allow', Sid: 'ListDataBucket', Action: ['s3:ListBucket', 's3:GetBucketLocation'], Resource: bucket },
       {
         Effect: 'Allow',
         Sid: 'ReadInputsAndRunOutputs',
         Action: ['s3:GetObject'],
-        Resource: [`${bucket}/input/training/*`, `${bucket}/input/evaluation/*`, `${bucket}/input/scoring/*`, `${bucket}/runs/*`],
+        Resource: [`${bucket}/input/training/*`, `${bucket}/input/evaluation/*`, `${bucket}/runs/training/*`],
       },
-      { Effect: 'Allow', Sid: 'WriteRunOutputs', Action: ['s3:PutObject', 's3:AbortMultipartUpload'], Resource: `${bucket}/runs/*` },
+      { Effect: 'Allow', Sid: 'WriteRunOutputs', Action: ['s3:PutObject', 's3:AbortMultipartUpload'], Resource: `${bucket}/runs/training/*` },
       { Effect: 'Allow', Sid: 'UseArtifactKey', Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'], Resource: keyArn },
       {
         Effect: 'Allow',
         Sid: 'GrantArtifactKeyToJobVolumes',
         Action: ['kms:CreateGrant'],
         Resource: keyArn,
-        Condition: { Bool: { 'kms:GrantIsForAWSResource': true } },
+        Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
       },
     ]);
   });
 
-  it('pulls only this environment\'s two repositories', () => {
-    expect(statement(execution.images!, 'PullPlatformImages')).toMatchObject({
-      Action: ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
-      Resource: [`arn:aws:ecr:${region}:${account}:repository/mlp-${name}/trainer`, `arn:aws:ecr:${region}:${account}:repository/mlp-${name}/scorer`],
-    });
+  it('lets scoring read only the scoring input and write only runs/inference/', () => {
+    expect(statement(scoring['data-access']!, 'ReadInputsAndRunOutputs').Resource).toBe(`${bucket}/input/scoring/*`);
+    expect(statement(scoring['data-access']!, 'WriteRunOutputs').Resource).toBe(`${bucket}/runs/inference/*`);
   });
 
-  it('writes logs only to the SageMaker job log groups', () => {
-    expect(statement(execution['logs-and-metrics']!, 'WriteJobLogs')).toMatchObject({
-      Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:DescribeLogStreams', 'logs:PutLogEvents'],
-      Resource: [
-        `arn:aws:logs:${region}:${account}:log-group:/aws/sagemaker/TrainingJobs:*`,
-        `arn:aws:logs:${region}:${account}:log-group:/aws/sagemaker/ProcessingJobs:*`,
-      ],
-    });
+  it('pulls only the image of its own job kind', () => {
+    const repository = (image: string) => `arn:aws:ecr:${region}:${account}:repository/mlp-${name}/${image}`;
+    expect(statement(training.images!, 'PullPlatformImages').Resource).toBe(repository('trainer'));
+    expect(statement(scoring.images!, 'PullPlatformImages').Resource).toBe(repository('scorer'));
   });
 
-  it('runs only pipeline-created jobs and passes only itself to SageMaker', () => {
-    expect(statement(execution['pipeline-jobs']!, 'RunPipelineJobs').Resource).toEqual([
-      `arn:aws:sagemaker:${region}:${account}:training-job/pipelines-*`,
-      `arn:aws:sagemaker:${region}:${account}:processing-job/pipelines-*`,
-    ]);
-    expect(statement(execution['pipeline-jobs']!, 'PassSelfToJobs')).toEqual({
-      Effect: 'Allow',
-      Sid: 'PassSelfToJobs',
-      Action: ['iam:PassRole'],
-      Resource: `arn:aws:iam::${account}:role/mlp-${name}-sagemaker-execution`,
-      Condition: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
-    });
+  it('writes logs only to the log groups of its own job types', () => {
+    const logGroup = (jobs: string) => `arn:aws:logs:${region}:${account}:log-group:/aws/sagemaker/${jobs}:*`;
+    expect(statement(training['logs-and-metrics']!, 'WriteJobLogs').Resource).toEqual([logGroup('TrainingJobs'), logGroup('ProcessingJobs')]);
+    expect(statement(scoring['logs-and-metrics']!, 'WriteJobLogs').Resource).toBe(logGroup('ProcessingJobs'));
   });
 
-  it('uses MLflow on the configured tracking server only, and its artifact store prefix', () => {
+  it('runs only its own kinds of pipeline job and passes only itself to SageMaker', () => {
+    const job = (kind: string) => `arn:aws:sagemaker:${region}:${account}:${kind}/pipelines-*`;
+    expect(statement(training['pipeline-jobs']!, 'RunPipelineJobs').Resource).toEqual([job('training-job'), job('processing-job')]);
+    expect(statement(scoring['pipeline-jobs']!, 'RunPipelineJobs')).toMatchObject({
+      Action: ['sagemaker:AddTags', 'sagemaker:CreateProcessingJob', 'sagemaker:DescribeProcessingJob', 'sagemaker:StopProcessingJob'],
+      Resource: job('processing-job'),
+    });
+    for (const [policies, roleName] of [[training, roles.training], [scoring, roles.scoring]] as const) {
+      expect(statement(policies['pipeline-jobs']!, 'PassSelfToJobs')).toEqual({
+        Effect: 'Allow',
+        Sid: 'PassSelfToJobs',
+        Action: ['iam:PassRole'],
+        Resource: `arn:aws:iam::${account}:role/${roleName}`,
+        Condition: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
+      });
+    }
+  });
+
+  it('lets training use MLflow read-write on the configured tracking server and artifact prefix only', () => {
     const server = `arn:aws:sagemaker:${region}:${account}:mlflow-tracking-server/mlp-${name}`;
-    const mlflow = execution['mlflow-access']!;
+    const mlflow = training['mlflow-access']!;
     expect(statement(mlflow, 'UseTrackingServer')).toEqual({ Effect: 'Allow', Sid: 'UseTrackingServer', Action: [...MLFLOW_ACTIONS], Resource: server });
     expect(MLFLOW_ACTIONS.every((action) => action.startsWith('sagemaker-mlflow:'))).toBe(true);
     expect(statement(mlflow, 'DescribeTrackingServer')).toMatchObject({ Action: ['sagemaker:DescribeMlflowTrackingServer'], Resource: server });
@@ -101,44 +128,60 @@ describe.each(['staging', 'prod'])('IAM of %s', (name) => {
     expect(statement(mlflow, 'ListArtifactStore').Resource).toBe(`arn:aws:s3:::mlp-mlflow-artifacts-${account}`);
   });
 
+  it('lets scoring only read from MLflow: it can never register a version or move an alias', () => {
+    // Positive control: the action that moves aliases exists, and the training role has it.
+    expect(allActions(training)).toContain('sagemaker-mlflow:SetRegisteredModelAlias');
+    const actions = allActions(scoring);
+    expect(actions).not.toContain('sagemaker-mlflow:SetRegisteredModelAlias');
+    expect(actions.filter((action) => /^sagemaker-mlflow:(?!Get|List)/.test(action))).toEqual([]);
+    expect(statement(scoring['mlflow-access']!, 'UseTrackingServer').Action).toEqual([...MLFLOW_READ_ACTIONS]);
+    // Nothing else of SageMaker than describing the server and running its own processing jobs.
+    expect(actions.filter((action) => action.startsWith('sagemaker:')).sort()).toEqual([
+      'sagemaker:AddTags',
+      'sagemaker:CreateProcessingJob',
+      'sagemaker:DescribeMlflowTrackingServer',
+      'sagemaker:DescribeProcessingJob',
+      'sagemaker:StopProcessingJob',
+    ]);
+    expect(statement(scoring['mlflow-access']!, 'ReadArtifacts')).toMatchObject({ Action: ['s3:GetObject'] });
+  });
+
+  it('keeps Kafka away from the training role: no secret, no key, no cluster', () => {
+    const kafkaActions = (actions: string[]) => actions.filter((action) => /^(secretsmanager|kafka-cluster):/.test(action));
+    // Positive control: scoring does get them.
+    expect(kafkaActions(allActions(scoring)).length).toBeGreaterThan(0);
+    expect(kafkaActions(allActions(training))).toEqual([]);
+    const auth = synth.config.kafka.auth;
+    const secretResources = auth.type === 'sasl-scram' ? [auth.secretArn, auth.secretKmsKeyArn] : auth.type === 'msk-iam' ? [auth.clusterArn] : [];
+    for (const s of allStatements(training)) for (const arn of secretResources) expect(asArray(s.Resource)).not.toContain(arn);
+  });
+
   it('allows "*" resources only for the APIs that cannot be scoped', () => {
-    const withStar = [...allStatements(execution), ...allStatements(scheduler)].filter((s) => asArray(s.Resource).includes('*'));
+    const withStar = [training, scoring, scheduler].flatMap(allStatements).filter((s) => asArray(s.Resource).includes('*'));
+    expect(withStar.length).toBeGreaterThan(0);
     for (const s of withStar) expect(UNSCOPABLE_STATEMENTS).toContain(s.Sid);
-    expect(statement(execution.images!, 'GetRegistryToken')).toMatchObject({ Action: ['ecr:GetAuthorizationToken'], Resource: '*' });
-    expect(statement(execution['logs-and-metrics']!, 'PutJobMetrics')).toMatchObject({
+    expect(statement(training.images!, 'GetRegistryToken')).toMatchObject({ Action: ['ecr:GetAuthorizationToken'], Resource: '*' });
+    expect(statement(training['logs-and-metrics']!, 'PutJobMetrics')).toMatchObject({
       Action: ['cloudwatch:PutMetricData'],
       Condition: { StringLike: { 'cloudwatch:namespace': '/aws/sagemaker/*' } },
     });
   });
 
-  it('allows no wildcard actions in any policy of the stack (only the TLS deny may be broad)', () => {
-    const documents = [
+  it('writes every policy of the stack as a policy document with no wildcard actions (only the TLS deny may be broad)', () => {
+    const attributes = [
       ...Object.values(resourcesOf(synth, 'aws_iam_role_policy')).map((p) => p.policy),
       ...Object.values(resourcesOf(synth, 'aws_iam_role')).map((r) => r.assume_role_policy),
       ...Object.values(resourcesOf(synth, 'aws_kms_key')).map((k) => k.policy),
       ...Object.values(resourcesOf(synth, 'aws_s3_bucket_policy')).map((p) => p.policy),
       ...Object.values(resourcesOf(synth, 'aws_sns_topic_policy')).map((p) => p.policy),
     ];
-    expect(documents.length).toBeGreaterThan(10);
-    for (const document of documents) {
-      for (const s of JSON.parse(document).Statement) {
+    expect(attributes.length).toBeGreaterThan(15);
+    for (const attribute of attributes) {
+      for (const s of policyStatements(synth, attribute)) {
         if (s.Effect === 'Deny') continue;
-        expect(asArray<string>(s.Action).filter((action) => action.includes('*'))).toEqual([]);
+        expect(s.Action.filter((action) => action.includes('*'))).toEqual([]);
       }
     }
-  });
-
-  it('lets only EventBridge Scheduler assume the scheduler role', () => {
-    const role = resource(synth, 'aws_iam_role', (r) => r.name === `mlp-${name}-scheduler`);
-    expect(JSON.parse(role.assume_role_policy).Statement).toEqual([
-      {
-        Effect: 'Allow',
-        Sid: 'TrustService',
-        Principal: { Service: 'scheduler.amazonaws.com' },
-        Action: ['sts:AssumeRole'],
-        Condition: { StringEquals: { 'aws:SourceAccount': account } },
-      },
-    ]);
   });
 
   it('allows the scheduler role exactly to start the two pipelines and to dead-letter failed starts', () => {
@@ -167,26 +210,34 @@ describe.each(['staging', 'prod'])('IAM of %s', (name) => {
     // The policies use ARNs derived from names; the resources must carry exactly those names.
     expect(resource(synth, 'aws_sagemaker_pipeline', (p) => p.pipeline_name === `mlp-${name}-training`)).toBeDefined();
     expect(resource(synth, 'aws_sqs_queue').name).toBe(`mlp-${name}-schedules-dlq`);
+    expect(resource(synth, 'aws_cloudwatch_event_rule').name).toBe(`mlp-${name}-pipeline-failed`);
+    expect(resource(synth, 'aws_cloudwatch_metric_alarm').alarm_name).toBe(`mlp-${name}-schedule-start-failed`);
   });
 });
 
 describe('Kafka credentials', () => {
-  it('lets staging read the SASL/SCRAM secret by ARN, and never reads its value into Terraform', () => {
+  it('lets staging scoring read the SASL/SCRAM secret by ARN and decrypt it with its key, only through Secrets Manager', () => {
     const synth = synthEnvironment('staging');
     const auth = synth.config.kafka.auth;
     if (auth.type !== 'sasl-scram') throw new Error('staging is expected to use SASL/SCRAM');
-    expect(rolePolicies(synth, 'mlp-staging-sagemaker-execution').kafka).toEqual([
+    expect(rolePolicies(synth, 'mlp-staging-scoring').kafka).toEqual([
       { Effect: 'Allow', Sid: 'ReadKafkaCredentials', Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], Resource: auth.secretArn },
+      {
+        Effect: 'Allow',
+        Sid: 'DecryptKafkaCredentials',
+        Action: ['kms:Decrypt'],
+        Resource: auth.secretKmsKeyArn,
+        Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.eu-central-1.amazonaws.com' } },
+      },
     ]);
-    expect(synth.json.data ?? {}).toEqual({});
-    expect(synth.raw).not.toMatch(/aws_secretsmanager_secret_version/);
+    expect(synth.raw).not.toMatch(/aws_secretsmanager_secret_version|data\.aws_secretsmanager/);
   });
 
-  it('lets prod connect with MSK IAM to its cluster, its two topics and its transactional ids', () => {
+  it('lets prod scoring connect with MSK IAM to its cluster, its two topics and its transactional ids', () => {
     const synth = synthEnvironment('prod');
     const cluster = 'arn:aws:kafka:eu-central-1:222222222222:cluster/mlp-prod/6f1c2b3a-1d2e-4f5a-9b8c-7d6e5f4a3b2c-2';
     const topic = (t: string) => `arn:aws:kafka:eu-central-1:222222222222:topic/mlp-prod/6f1c2b3a-1d2e-4f5a-9b8c-7d6e5f4a3b2c-2/${t}`;
-    expect(rolePolicies(synth, 'mlp-prod-sagemaker-execution').kafka).toEqual([
+    expect(rolePolicies(synth, 'mlp-prod-scoring').kafka).toEqual([
       {
         Effect: 'Allow',
         Sid: 'ConnectToCluster',
@@ -208,26 +259,46 @@ describe('Kafka credentials', () => {
     ]);
   });
 
-  it('lets the role decrypt the secret with its customer-managed key, only through Secrets Manager', () => {
-    const keyArn = 'arn:aws:kms:eu-central-1:111111111111:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b';
-    const synth = synthConfig(variant('staging', (raw) => (raw.kafka.auth.secretKmsKeyArn = keyArn)));
-    expect(statement(rolePolicies(synth, 'mlp-staging-sagemaker-execution').kafka!, 'DecryptKafkaCredentials')).toEqual({
-      Effect: 'Allow',
-      Sid: 'DecryptKafkaCredentials',
-      Action: ['kms:Decrypt'],
-      Resource: keyArn,
-      Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.eu-central-1.amazonaws.com' } },
-    });
-  });
-
   it('grants no Kafka permissions when the brokers need no authentication', () => {
     const synth = synthConfig(variant('staging', (raw) => (raw.kafka.auth = { type: 'none' })));
-    expect(Object.keys(rolePolicies(synth, 'mlp-staging-sagemaker-execution'))).not.toContain('kafka');
+    expect(Object.keys(rolePolicies(synth, 'mlp-staging-scoring'))).not.toContain('kafka');
     expect(synth.raw).not.toContain('secretsmanager:');
   });
+});
 
-  it('lets prod jobs attach to its VPC, and staging (no VPC) not', () => {
-    expect(rolePolicies(synthEnvironment('prod'), 'mlp-prod-sagemaker-execution')['vpc-networking']).toHaveLength(1);
-    expect(rolePolicies(synthEnvironment('staging'), 'mlp-staging-sagemaker-execution')['vpc-networking']).toBeUndefined();
+describe('VPC networking', () => {
+  it('scopes the network-interface calls of both prod job roles to its subnets and security groups', () => {
+    const synth = synthEnvironment('prod');
+    const ec2 = (resource: string) => `arn:aws:ec2:eu-central-1:222222222222:${resource}`;
+    const subnets = [ec2('subnet/subnet-0a1b2c3d4e5f60718'), ec2('subnet/subnet-0b1c2d3e4f5a60719')];
+    for (const role of ['mlp-prod-sagemaker-execution', 'mlp-prod-scoring']) {
+      expect(rolePolicies(synth, role)['vpc-networking']).toEqual([
+        {
+          Effect: 'Allow',
+          Sid: 'CreateJobNetworkInterfaces',
+          Action: ['ec2:CreateNetworkInterface'],
+          Resource: [ec2('network-interface/*'), ...subnets, ec2('security-group/sg-0c1d2e3f4a5b60712')],
+        },
+        {
+          Effect: 'Allow',
+          Sid: 'ManageJobNetworkInterfaces',
+          Action: ['ec2:CreateNetworkInterfacePermission', 'ec2:DeleteNetworkInterface', 'ec2:DeleteNetworkInterfacePermission'],
+          Resource: ec2('network-interface/*'),
+          Condition: { ArnEquals: { 'ec2:Subnet': subnets } },
+        },
+        {
+          Effect: 'Allow',
+          Sid: 'DescribeJobNetwork',
+          Action: ['ec2:DescribeDhcpOptions', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSecurityGroups', 'ec2:DescribeSubnets', 'ec2:DescribeVpcs'],
+          Resource: '*',
+        },
+      ]);
+    }
+  });
+
+  it('gives staging (no VPC) no networking permissions', () => {
+    const synth = synthEnvironment('staging');
+    expect(rolePolicies(synth, 'mlp-staging-sagemaker-execution')['vpc-networking']).toBeUndefined();
+    expect(synth.raw).not.toContain('ec2:');
   });
 });

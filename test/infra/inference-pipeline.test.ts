@@ -5,14 +5,15 @@ describe.each(['staging', 'prod'])('inference pipeline of %s', (name) => {
   const synth = synthEnvironment(name);
   const { config } = synth;
   const bucket = `mlp-${name}-${config.account.id}-eu-central-1-data`;
-  const roleArn = reference(synth, 'aws_iam_role', (r) => r.name === `mlp-${name}-sagemaker-execution`, 'arn');
+  const roleArn = reference(synth, 'aws_iam_role', (r) => r.name === `mlp-${name}-scoring`, 'arn');
   const keyArn = reference(synth, 'aws_kms_key', (k) => k.description.startsWith('Data, models'), 'arn');
   const definition = pipelineDefinition(synth, `mlp-${name}-inference`);
   const score = definition.Steps[0] as Json;
 
-  it('is an aws_sagemaker_pipeline with a single Score processing step', () => {
+  it('is an aws_sagemaker_pipeline with a single Score processing step, pipeline and step run as the scoring role', () => {
     expect(resource(synth, 'aws_sagemaker_pipeline', (p) => p.pipeline_name === `mlp-${name}-inference`).role_arn).toBe(roleArn);
     expect(definition.Steps.map((step: Json) => [step.Name, step.Type])).toEqual([['Score', 'Processing']]);
+    expect(score.Arguments.RoleArn).toBe(roleArn);
   });
 
   it('declares the input, model alias and run date parameters', () => {

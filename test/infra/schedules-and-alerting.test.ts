@@ -1,4 +1,4 @@
-import { reference, resource, resourcesOf, synthConfig, synthEnvironment, variant } from './support/synthesized';
+import { policyStatements, reference, resource, resourcesOf, synthConfig, synthEnvironment, variant } from './support/synthesized';
 
 describe.each(['staging', 'prod'])('nightly schedules and alerting of %s', (name) => {
   const synth = synthEnvironment(name);
@@ -47,7 +47,7 @@ describe.each(['staging', 'prod'])('nightly schedules and alerting of %s', (name
     const queue = resource(synth, 'aws_sqs_queue');
     const keyFilter = (k: { description: string }) => k.description.startsWith('Dead-letter queue');
     expect(queue).toMatchObject({ name: `mlp-${name}-schedules-dlq`, kms_master_key_id: reference(synth, 'aws_kms_key', keyFilter, 'arn') });
-    const statements = JSON.parse(resource(synth, 'aws_kms_key', keyFilter).policy).Statement;
+    const statements = policyStatements(synth, resource(synth, 'aws_kms_key', keyFilter).policy);
     expect(statements[1]).toEqual({
       Effect: 'Allow',
       Sid: 'SchedulerSendsToDeadLetterQueue',
@@ -70,23 +70,59 @@ describe.each(['staging', 'prod'])('nightly schedules and alerting of %s', (name
     expect(resource(synth, 'aws_cloudwatch_event_target')).toMatchObject({ rule: reference(synth, 'aws_cloudwatch_event_rule', () => true, 'name'), arn: topicArn });
   });
 
-  it('publishes alerts to a KMS-encrypted SNS topic that only the alert rule may publish to', () => {
+  const ruleArn = `arn:aws:events:eu-central-1:${account}:rule/mlp-${name}-pipeline-failed`;
+  const alarmArn = `arn:aws:cloudwatch:eu-central-1:${account}:alarm:mlp-${name}-schedule-start-failed`;
+
+  it('publishes alerts to a KMS-encrypted SNS topic that only the alert rule and the DLQ alarm of this account may publish to', () => {
     const keyFilter = (k: { description: string }) => k.description.startsWith('SNS topic');
     const topicArn = reference(synth, 'aws_sns_topic', () => true, 'arn');
     expect(resource(synth, 'aws_sns_topic')).toEqual({ name: `mlp-${name}-pipeline-alerts`, kms_master_key_id: reference(synth, 'aws_kms_key', keyFilter, 'arn') });
-    expect(JSON.parse(resource(synth, 'aws_sns_topic_policy').policy).Statement).toEqual([
-      {
-        Effect: 'Allow',
-        Sid: 'AlertRulePublishes',
-        Principal: { Service: 'events.amazonaws.com' },
-        Action: ['sns:Publish'],
-        Resource: topicArn,
-        Condition: { ArnEquals: { 'aws:SourceArn': reference(synth, 'aws_cloudwatch_event_rule', () => true, 'arn') } },
-      },
+    const publisher = (sid: string, service: string, sourceArn: string) => ({
+      Effect: 'Allow',
+      Sid: sid,
+      Principal: { Service: service },
+      Action: ['sns:Publish'],
+      Resource: topicArn,
+      Condition: { ArnEquals: { 'aws:SourceArn': sourceArn }, StringEquals: { 'aws:SourceAccount': account } },
+    });
+    expect(policyStatements(synth, resource(synth, 'aws_sns_topic_policy').policy)).toEqual([
+      publisher('EventBridgePublishesAlerts', 'events.amazonaws.com', ruleArn),
+      publisher('CloudWatchPublishesAlarms', 'cloudwatch.amazonaws.com', alarmArn),
     ]);
-    expect(JSON.parse(resource(synth, 'aws_kms_key', keyFilter).policy).Statement[1]).toMatchObject({
-      Principal: { Service: 'events.amazonaws.com' },
+    // The derived ARNs are the resources' real ones: the rule and alarm carry exactly these names.
+    expect(resource(synth, 'aws_cloudwatch_event_rule').name).toBe(ruleArn.split('/')[1]);
+    expect(resource(synth, 'aws_cloudwatch_metric_alarm').alarm_name).toBe(alarmArn.split(':alarm:')[1]);
+  });
+
+  it('lets the two publishing services use the topic key only for this environment\'s rule and alarm (source conditions)', () => {
+    const statements = policyStatements(synth, resource(synth, 'aws_kms_key', (k) => k.description.startsWith('SNS topic')).policy);
+    const keyUse = (sid: string, service: string, sourceArn: string) => ({
+      Effect: 'Allow',
+      Sid: sid,
+      Principal: { Service: service },
       Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      Resource: '*',
+      Condition: { ArnEquals: { 'aws:SourceArn': sourceArn }, StringEquals: { 'aws:SourceAccount': account } },
+    });
+    expect(statements.slice(1)).toEqual([
+      keyUse('EventBridgePublishesAlerts', 'events.amazonaws.com', ruleArn),
+      keyUse('CloudWatchPublishesAlarms', 'cloudwatch.amazonaws.com', alarmArn),
+    ]);
+  });
+
+  it('alarms the alert topic as soon as a schedule dead-letters a pipeline start', () => {
+    expect(resource(synth, 'aws_cloudwatch_metric_alarm')).toMatchObject({
+      alarm_name: `mlp-${name}-schedule-start-failed`,
+      namespace: 'AWS/SQS',
+      metric_name: 'ApproximateNumberOfMessagesVisible',
+      dimensions: { QueueName: `mlp-${name}-schedules-dlq` },
+      statistic: 'Maximum',
+      period: 300,
+      evaluation_periods: 1,
+      comparison_operator: 'GreaterThanThreshold',
+      threshold: 0,
+      treat_missing_data: 'notBreaching',
+      alarm_actions: [reference(synth, 'aws_sns_topic', () => true, 'arn')],
     });
   });
 

@@ -12,6 +12,7 @@ describe.each(['staging', 'prod'])('training pipeline of %s', (name) => {
   const { config } = synth;
   const bucket = `mlp-${name}-${config.account.id}-eu-central-1-data`;
   const image = `${config.account.id}.dkr.ecr.eu-central-1.amazonaws.com/mlp-${name}/trainer:${config.images.trainer}`;
+  // The training role keeps the name of the execution role it was split from (stacks/roles.ts).
   const roleArn = reference(synth, 'aws_iam_role', (r) => r.name === `mlp-${name}-sagemaker-execution`, 'arn');
   const keyArn = reference(synth, 'aws_kms_key', (k) => k.description.startsWith('Data, models'), 'arn');
   const definition = pipelineDefinition(synth, `mlp-${name}-training`);
@@ -20,12 +21,13 @@ describe.each(['staging', 'prod'])('training pipeline of %s', (name) => {
   const fail = gate.Arguments.ElseSteps[0];
   const vpc = config.vpc ? { Subnets: config.vpc.subnetIds, SecurityGroupIds: config.vpc.securityGroupIds } : undefined;
 
-  it('is an aws_sagemaker_pipeline run by the execution role', () => {
+  it('is an aws_sagemaker_pipeline run by the training role, as are all its job steps', () => {
     expect(resource(synth, 'aws_sagemaker_pipeline', (p) => p.pipeline_name === `mlp-${name}-training`)).toMatchObject({
       pipeline_display_name: `mlp-${name}-training`,
       role_arn: roleArn,
     });
     expect(definition.Version).toBe('2020-12-01');
+    expect([train, evaluate, register].map((step) => step.Arguments.RoleArn)).toEqual([roleArn, roleArn, roleArn]);
   });
 
   it('embeds the definition inline, with every cdktf token resolved to a Terraform reference, within the 100 KB limit', () => {

@@ -10,6 +10,16 @@ import { checkTools } from '../../scripts/images/run-commands';
 import { ExitCode } from '../../scripts/cli/errors';
 import { captureIo } from './support';
 
+describe('the commit inside the images', () => {
+  it.each(['trainer', 'scorer'])('the %s Dockerfile turns the GIT_SHA build argument into the revision label and GIT_SHA of its final stage', (image) => {
+    const dockerfile = readFileSync(path.resolve(`containers/${image}/Dockerfile`), 'utf8');
+    const finalStage = dockerfile.split(/^FROM /m).pop()!;
+    expect(finalStage).toMatch(/^ARG GIT_SHA=unknown$/m);
+    expect(finalStage).toMatch(/^LABEL org\.opencontainers\.image\.revision=\$GIT_SHA$/m);
+    expect(finalStage).toMatch(/^ENV GIT_SHA=\$GIT_SHA$/m);
+  });
+});
+
 describe('the build and push plan', () => {
   const staging = loadEnvironment('staging');
   const registry = `${staging.account.id}.dkr.ecr.${staging.account.region}.amazonaws.com`;
@@ -18,8 +28,8 @@ describe('the build and push plan', () => {
     const lines = planAsShell(planBuildPush(buildPushInput(staging, 'abc1234', 'abc1234', 'linux/amd64')));
     expect(lines).toEqual([
       `aws ecr get-login-password --region ${staging.account.region} | docker login --username AWS --password-stdin ${registry}`,
-      `docker build --platform linux/amd64 --file containers/trainer/Dockerfile --tag ${registry}/mlp-staging/trainer:abc1234 --label org.opencontainers.image.revision=abc1234 .`,
-      `docker build --platform linux/amd64 --file containers/scorer/Dockerfile --tag ${registry}/mlp-staging/scorer:abc1234 --label org.opencontainers.image.revision=abc1234 .`,
+      `docker build --platform linux/amd64 --file containers/trainer/Dockerfile --tag ${registry}/mlp-staging/trainer:abc1234 --build-arg GIT_SHA=abc1234 .`,
+      `docker build --platform linux/amd64 --file containers/scorer/Dockerfile --tag ${registry}/mlp-staging/scorer:abc1234 --build-arg GIT_SHA=abc1234 .`,
       `docker push ${registry}/mlp-staging/trainer:abc1234`,
       `docker push ${registry}/mlp-staging/scorer:abc1234`,
     ]);

@@ -9,7 +9,8 @@ const staging = loadEnvironment('staging');
 const secrets = new SecretsManagerClient({ region: staging.account.region });
 
 function withSecret(secretArn: string): EnvironmentConfig {
-  return { ...staging, kafka: { ...staging.kafka, auth: { type: 'sasl-scram', mechanism: 'scram-sha-512', secretArn } } };
+  const secretKmsKeyArn = 'arn:aws:kms:eu-central-1:111111111111:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b';
+  return { ...staging, kafka: { ...staging.kafka, auth: { type: 'sasl-scram', mechanism: 'scram-sha-512', secretArn, secretKmsKeyArn } } };
 }
 
 afterAll(() => secrets.destroy());

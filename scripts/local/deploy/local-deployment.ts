@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { deployStack, destroyStack, hasChanges, type DeployResult, type Emulator, type StackTarget } from './deploy';
+import { emptyStackBuckets } from './empty-buckets';
 import { synthStack } from './synth';
 
 export interface LocalDeploymentOptions {
@@ -44,6 +45,9 @@ export async function prepareLocalDeployment(o: LocalDeploymentOptions): Promise
     target,
     deploy: () => deployStack(target),
     hasChanges: () => hasChanges(target),
-    destroy: () => destroyStack(target),
+    destroy: async () => {
+      await emptyStackBuckets(stackFile, o.emulator, o.log);
+      await destroyStack(target);
+    },
   };
 }

@@ -1,7 +1,7 @@
 // The SageMaker pipelines exactly as an environment's stack synthesizes them (in-process, the same classes
 // `cdktf synth` runs), with the Terraform references resolved the way `terraform apply` would resolve them, for
 // running them here without a deploy (the CLI's --from-synth) and for tests that create in the emulator what a
-// deploy would create in AWS. The role ARN is exact (names are fixed by the configuration); a KMS key's id is
+// deploy would create in AWS. The role ARNs are exact (names are fixed by the configuration); a KMS key's id is
 // only known after apply, so a fixed placeholder key ARN stands in for it.
 import { Testing } from 'cdktf';
 import { buildApp } from '../../../main';
@@ -18,10 +18,12 @@ export interface SynthesizedPipeline {
 
 export const placeholderKmsKeyArn = (config: EnvironmentConfig) => `arn:aws:kms:${config.account.region}:${config.account.id}:key/00000000-0000-4000-8000-000000000001`;
 
-/** ARNs for the stack resources the definitions reference (role, KMS key) as an apply would fill them in. */
+/** ARNs for the stack resources the definitions reference (the job roles, KMS key) as an apply would fill them in. */
 export function appliedReferences(config: EnvironmentConfig): Array<[RegExp, string]> {
+  const arns = platformArns(config);
   return [
-    [/\$\{aws_iam_role\.[^}]*execution-role[^}]*\.arn\}/g, platformArns(config).executionRole],
+    [/\$\{aws_iam_role\.roles_training_role[^}]*\.arn\}/g, arns.trainingRole],
+    [/\$\{aws_iam_role\.roles_scoring_role[^}]*\.arn\}/g, arns.scoringRole],
     [/\$\{aws_kms_key\.[^}]*\.arn\}/g, placeholderKmsKeyArn(config)],
   ];
 }

@@ -15,6 +15,16 @@ export interface InstallOptions {
   log?: (line: string) => void;
 }
 
+/** A virtualenv of its own for a tool whose pinned dependencies must not meet the project's (e.g. checkov). */
+export interface PythonEnvOptions extends InstallOptions {
+  /** Default: requirements-dev.txt (MLflow, moto, the trainer). */
+  requirementsFile?: string;
+  /** Lock and log name, so two different virtualenvs install in parallel. Default: "python". */
+  name?: string;
+  /** What the packages are for, named in the error when python3 is missing. */
+  purpose?: string;
+}
+
 const STAMP = '.install-stamp';
 
 export function pythonBin(venvDir: string = defaultVenvDir): string {
@@ -111,25 +121,27 @@ export function runLogged(what: string, cmd: string, args: string[], logFile: st
   });
 }
 
-export async function ensurePythonEnv(opts: InstallOptions = {}): Promise<void> {
+export async function ensurePythonEnv(opts: PythonEnvOptions = {}): Promise<void> {
   const venvDir = opts.venvDir ?? defaultVenvDir;
   const baseDir = opts.baseDir ?? defaultBaseDir;
+  const requirements = opts.requirementsFile ?? requirementsFile;
+  const name = opts.name ?? 'python';
   const log = opts.log ?? (() => undefined);
-  const hash = requirementsHash(requirementsFile);
+  const hash = requirementsHash(requirements);
   if (stampMatches(venvDir, hash)) return;
-  await withLock(path.join(baseDir, 'locks', 'python'), log, async () => {
+  await withLock(path.join(baseDir, 'locks', name), log, async () => {
     if (stampMatches(venvDir, hash)) return;
-    const logFile = path.join(baseDir, 'logs', 'install-python.log');
+    const logFile = path.join(baseDir, 'logs', `install-${name}.log`);
     if (!fs.existsSync(pythonBin(venvDir))) {
       if (!commandWorks('python3')) {
-        throw missingToolError('python3', 'MLflow and the AWS emulator (moto)', 'Install Python 3.10 or newer with the venv module (e.g. apt-get install python3 python3-venv).');
+        throw missingToolError('python3', opts.purpose ?? 'MLflow and the AWS emulator (moto)', 'Install Python 3.10 or newer with the venv module (e.g. apt-get install python3 python3-venv).');
       }
       log(`creating the Python virtualenv at ${venvDir}`);
-      await runLogged('creating the Python virtualenv', 'python3', ['-m', 'venv', venvDir], logFile, path.dirname(requirementsFile));
+      await runLogged('creating the Python virtualenv', 'python3', ['-m', 'venv', venvDir], logFile, path.dirname(requirements));
     }
     const started = Date.now();
-    log(`installing Python packages from ${path.basename(requirementsFile)} (first use only, about a minute)`);
-    await runLogged('pip install', pythonBin(venvDir), ['-m', 'pip', 'install', '--disable-pip-version-check', '-q', '-r', requirementsFile], logFile, path.dirname(requirementsFile));
+    log(`installing Python packages from ${path.relative(process.cwd(), requirements)} (first use only, about a minute)`);
+    await runLogged('pip install', pythonBin(venvDir), ['-m', 'pip', 'install', '--disable-pip-version-check', '-q', '-r', requirements], logFile, path.dirname(requirements));
     fs.writeFileSync(path.join(venvDir, STAMP), hash);
     log(`Python packages installed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   });

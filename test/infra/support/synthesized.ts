@@ -72,12 +72,36 @@ export interface Statement {
   Condition?: Json;
 }
 
-/** Every inline policy of a role (by role resource name), parsed, keyed by policy name. */
+const single = <T>(values: T[]): T | T[] => (values.length === 1 ? values[0]! : values);
+
+/**
+ * The IAM statements behind a policy attribute. The stack writes every policy as a `data.aws_iam_policy_document`
+ * and references its `.json`; this renders the data block the way Terraform does (one value → a string, several →
+ * a list), except that Action is always a list, as the stack's statements are written.
+ */
+export function policyStatements(synth: Synthesized, policyAttribute: string): Statement[] {
+  const match = /^\$\{data\.aws_iam_policy_document\.([^.}]+)\.json\}$/.exec(policyAttribute);
+  if (!match) throw new Error(`expected a reference to a data.aws_iam_policy_document, got ${JSON.stringify(policyAttribute).slice(0, 120)}`);
+  const document = synth.json.data?.aws_iam_policy_document?.[match[1]!];
+  if (!document) throw new Error(`no data.aws_iam_policy_document.${match[1]}`);
+  return (document.statement as Json[]).map((s) => {
+    const statement: Json = { Sid: s.sid, Effect: s.effect, Action: s.actions };
+    if (s.principals) statement.Principal = Object.fromEntries(s.principals.map((p: Json) => [p.type, single(p.identifiers)]));
+    if (s.resources) statement.Resource = single(s.resources);
+    if (s.condition) {
+      statement.Condition = {};
+      for (const c of s.condition) statement.Condition[c.test] = { ...statement.Condition[c.test], [c.variable]: single(c.values) };
+    }
+    return statement as Statement;
+  });
+}
+
+/** Every inline policy of a role (by role resource name), rendered, keyed by policy name. */
 export function rolePolicies(synth: Synthesized, roleName: string): Record<string, Statement[]> {
   const roleRef = reference(synth, 'aws_iam_role', (role) => role.name === roleName, 'id');
   const policies: Record<string, Statement[]> = {};
   for (const policy of Object.values(resourcesOf(synth, 'aws_iam_role_policy'))) {
-    if (policy.role === roleRef) policies[policy.name] = JSON.parse(policy.policy).Statement;
+    if (policy.role === roleRef) policies[policy.name] = policyStatements(synth, policy.policy);
   }
   return policies;
 }

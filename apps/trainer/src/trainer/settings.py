@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Mapping
 
 from .errors import ConfigError
@@ -39,7 +41,27 @@ class Settings:
             raise ConfigError(f"missing environment variable(s): {', '.join(missing)} (see docs/container-interface.md)")
 
 
-def settings_from_env(env: Mapping[str, str]) -> Settings:
+RUN_DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def run_date_from_env(raw: str, now: datetime | None = None) -> str:
+    """RUN_DATE, or when it is empty the date this run started (UTC), as the scorer does.
+
+    The pipelines' RunDate parameter defaults to "" (parameter defaults must be literals), so a scheduled run
+    passes an empty RUN_DATE and the step records the day it started; a rerun of an earlier night passes the date.
+    """
+    if not raw:
+        return (now or datetime.now(timezone.utc)).astimezone(timezone.utc).date().isoformat()
+    if not RUN_DATE_PATTERN.match(raw):
+        raise ConfigError(f"RUN_DATE={raw!r} must be a date like 2026-01-31 (or empty for the date the run started, UTC)")
+    try:
+        datetime.strptime(raw, "%Y-%m-%d")
+    except ValueError as exc:
+        raise ConfigError(f"RUN_DATE={raw!r} is not a calendar date", cause=exc) from exc
+    return raw
+
+
+def settings_from_env(env: Mapping[str, str], now: datetime | None = None) -> Settings:
     def get(name: str, default: str = "") -> str:
         return env.get(name, "").strip() or default
 
@@ -62,7 +84,7 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
         compare_alias=get("COMPARE_ALIAS", target_alias),
         quality_metric=metric,
         quality_threshold=threshold,
-        run_date=get("RUN_DATE"),
+        run_date=run_date_from_env(get("RUN_DATE"), now),
         data_uri=get("DATA_URI"),
         git_sha=get("GIT_SHA"),
     )

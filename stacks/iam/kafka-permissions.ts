@@ -1,0 +1,42 @@
+// What the scoring job needs to publish to Kafka: the SASL/SCRAM secret by ARN (its value never reaches
+// Terraform) and the customer-managed key MSK requires it to be encrypted with, or MSK IAM on the two topics.
+import type { EnvironmentConfig } from '../../environments';
+import type { PolicyStatement } from './policy-document';
+
+export function kafkaStatements(kafka: EnvironmentConfig['kafka']): PolicyStatement[] {
+  const auth = kafka.auth;
+  if (auth.type === 'none') return [];
+  if (auth.type === 'sasl-scram') {
+    const secretRegion = auth.secretArn.split(':')[3];
+    return [
+      { Sid: 'ReadKafkaCredentials', Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], Resource: auth.secretArn },
+      {
+        // GetSecretValue decrypts with the secret's key on the caller's behalf: only through Secrets Manager.
+        Sid: 'DecryptKafkaCredentials',
+        Action: ['kms:Decrypt'],
+        Resource: auth.secretKmsKeyArn,
+        Condition: { StringEquals: { 'kms:ViaService': `secretsmanager.${secretRegion}.amazonaws.com` } },
+      },
+    ];
+  }
+  // arn:aws:kafka:<region>:<account>:cluster/<name>/<uuid> → topic/… and transactional-id/… of the same cluster.
+  const [base, clusterPath] = auth.clusterArn.split(':cluster/') as [string, string];
+  return [
+    {
+      Sid: 'ConnectToCluster',
+      Action: ['kafka-cluster:Connect', 'kafka-cluster:DescribeCluster', 'kafka-cluster:WriteDataIdempotently'],
+      Resource: auth.clusterArn,
+    },
+    {
+      Sid: 'PublishPredictions',
+      Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'],
+      Resource: [kafka.topic, kafka.deadLetterTopic].map((topic) => `${base}:topic/${clusterPath}/${topic}`),
+    },
+    {
+      // Transactions make a run all-or-nothing for read_committed consumers; ids are per topic and shard.
+      Sid: 'UseTransactions',
+      Action: ['kafka-cluster:AlterTransactionalId', 'kafka-cluster:DescribeTransactionalId'],
+      Resource: `${base}:transactional-id/${clusterPath}/*`,
+    },
+  ];
+}
