@@ -49,6 +49,11 @@ describe('feature encoding', () => {
     },
   );
 
+  it('rejects a 10 MiB run of digits ending in a letter (a backtracking pattern would never return here)', () => {
+    const { result } = encode({ customer_id: 'c', tenure_months: `${'9'.repeat(10 * 1024 * 1024)}x`, monthly_charges: '1', plan: 'basic' });
+    expect(!result.ok && result.reason).toMatch(/"tenure_months" is not a number: "9999/);
+  });
+
   it.each([['1e400'], ['4e38'], [Infinity]])('rejects %p as out of the model\'s float32 range', (value) => {
     const { result } = encode({ customer_id: 'c', tenure_months: value, monthly_charges: '1', plan: 'basic' });
     expect(!result.ok && result.reason).toMatch(/feature "tenure_months" is out of range/);

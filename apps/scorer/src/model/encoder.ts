@@ -65,7 +65,8 @@ const LONE_SURROGATE = /\p{Cs}/u;
 
 // Plain decimal notation only: JavaScript's Number() would also read "0x1A", "0b101", "0o7", "Infinity" and ""
 // (as 26, 5, 7, Infinity and 0), none of which the trainer accepts. Surrounding whitespace is allowed, as there.
-const DECIMAL = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
+// Written so that no two parts can match the same characters: a 10 MiB run of digits is checked in linear time.
+const DECIMAL = /^\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
 const FLOAT32_MAX = 3.4028234663852886e38;
 
 function toNumber(name: string, value: unknown): number | string {
