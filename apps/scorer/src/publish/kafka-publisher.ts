@@ -222,11 +222,21 @@ export class KafkaPublisher implements PredictionPublisher {
 
 type Bytes = Buffer | string | null | undefined | Array<Buffer | string>;
 
+const size = (v: Bytes): number =>
+  v == null ? 0 : Array.isArray(v) ? v.reduce((sum: number, part) => sum + size(part), 0) : typeof v === 'string' ? Buffer.byteLength(v) : v.length;
+
+// A run's records share one headers object: its size is computed once, not per record.
+const headerSizes = new WeakMap<object, number>();
+
 /** Bytes a record adds to a produce request, before compression (framing aside). */
 function recordBytes(record: Message): number {
-  const size = (v: Bytes): number =>
-    v == null ? 0 : Array.isArray(v) ? v.reduce((sum: number, part) => sum + size(part), 0) : typeof v === 'string' ? Buffer.byteLength(v) : v.length;
-  let bytes = size(record.key) + size(record.value);
-  for (const [name, value] of Object.entries(record.headers ?? {})) bytes += name.length + size(value);
-  return bytes;
+  let headers = 0;
+  if (record.headers) {
+    headers = headerSizes.get(record.headers) ?? -1;
+    if (headers < 0) {
+      headers = Object.entries(record.headers).reduce((sum, [name, value]) => sum + name.length + size(value), 0);
+      headerSizes.set(record.headers, headers);
+    }
+  }
+  return size(record.key) + size(record.value) + headers;
 }
