@@ -55,6 +55,12 @@ describe('input readers', () => {
     ]);
   });
 
+  it('reads a file named as the input path itself, whatever its name, and still names one it cannot read', async () => {
+    const dir = folderWith({ '_export.csv': 'a\n1\n', 'notes.txt': 'x' });
+    expect((await listInputFiles(path.join(dir, '_export.csv'), noS3)).files.map((f) => f.format)).toEqual(['csv']);
+    expect((await listInputFiles(path.join(dir, 'notes.txt'), noS3)).unsupported).toHaveLength(1);
+  });
+
   it('reads gzip-compressed CSV and JSON Lines like the uncompressed files', async () => {
     const csv = 'customer_id,plan\nc1,basic\nc2,premium\n';
     const jsonl = '{"customer_id":"j1"}\n{"customer_id":"j2"}\n';

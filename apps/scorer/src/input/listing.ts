@@ -6,11 +6,11 @@ import { InputFile, InputListing, classifyInput } from './types';
  */
 export function addToListing(
   listing: InputListing,
-  file: { uri: string; relativePath: string },
+  file: { uri: string; relativePath: string; named?: boolean },
   open: (kind: Pick<InputFile, 'format' | 'gzip'>) => InputFile,
 ): void {
   const { uri } = file;
-  const kind = classifyInput(file.relativePath);
+  const kind = classifyInput(file.relativePath, { named: file.named });
   switch (kind.kind) {
     case 'skip':
       listing.skipped.push(uri);

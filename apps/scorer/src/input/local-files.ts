@@ -17,9 +17,8 @@ export async function listLocalFiles(root: string): Promise<InputListing> {
   const listing = emptyListing();
   for (const file of paths.sort()) {
     const size = (await stat(file)).size;
-    // A single file given as INPUT_PATH is classified by its own name.
-    const relativePath = info.isDirectory() ? path.relative(root, file) : path.basename(file);
-    addToListing(listing, { uri: file, relativePath }, (kind) => ({
+    const named = !info.isDirectory();
+    addToListing(listing, { uri: file, relativePath: named ? path.basename(file) : path.relative(root, file), named }, (kind) => ({
       uri: file,
       ...kind,
       size,

@@ -36,9 +36,11 @@ export async function listS3Files(s3: S3Client, uri: string): Promise<InputListi
           throw new InputError(objectUri, 'reading the object failed', error);
         }
       };
-      // Below the prefix, so that a prefix such as s3://bucket/_exports/ does not make every file a marker.
-      const relativePath = key.startsWith(prefix) ? key.slice(prefix.length) : key;
-      addToListing(listing, { uri: objectUri, relativePath: relativePath || key }, (kind) => ({
+      // Below the prefix, so that a prefix such as s3://bucket/_exports/ does not make every file a marker; an
+      // INPUT_PATH that is the object's own key names it.
+      const relativePath = key.slice(prefix.length);
+      const named = relativePath === '';
+      addToListing(listing, { uri: objectUri, relativePath: named ? key : relativePath, named }, (kind) => ({
         uri: objectUri,
         ...kind,
         size,

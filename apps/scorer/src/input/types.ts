@@ -60,9 +60,10 @@ const SUPPORTED = '.csv, .jsonl or .ndjson (each optionally .gz) and .parquet';
  * file must be one the scorer reads, because a data file it silently skipped would make the night "succeed" without
  * its rows.
  */
-export function classifyInput(relativePath: string): FileKind {
+export function classifyInput(relativePath: string, options: { named?: boolean } = {}): FileKind {
   const parts = relativePath.split(/[\\/]/).filter((part) => part !== '');
-  if (parts.some((part) => part.startsWith('_') || part.startsWith('.'))) return { kind: 'skip' };
+  // A file named as INPUT_PATH itself is read whatever its name.
+  if (!options.named && parts.some((part) => part.startsWith('_') || part.startsWith('.'))) return { kind: 'skip' };
   const lower = (parts.pop() ?? '').toLowerCase();
   const gzip = lower.endsWith('.gz');
   const stem = gzip ? lower.slice(0, -3) : lower;
