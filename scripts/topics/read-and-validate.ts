@@ -3,6 +3,8 @@
 // read = valid + invalid, and per model version likewise.
 import { randomUUID } from 'node:crypto';
 import { Kafka, KafkaConfig, logLevel } from 'kafkajs';
+import type { LogFields } from '../../apps/scorer/src/log';
+import { kafkaLogCreator } from '../../apps/scorer/src/publish/kafka-log';
 import { MessageValidator, RawMessage, Verdict, loadContractValidator } from './contract';
 
 export type Isolation = 'read_committed' | 'read_uncommitted';
@@ -71,6 +73,8 @@ export async function readAndValidate(options: ReadAndValidateOptions): Promise<
     clientId: 'topic-reader',
     brokers: options.brokers,
     logLevel: logLevel.ERROR,
+    // The scorer's filter: without it a fresh broker's retried "group coordinator is not available" shows as an error.
+    logCreator: kafkaLogCreator({ warn: printKafkaLine, error: printKafkaLine }),
     ...(options.ssl === undefined ? {} : { ssl: options.ssl }),
     ...(options.sasl === undefined ? {} : { sasl: options.sasl }),
   });
@@ -177,4 +181,8 @@ async function deleteGroup(kafka: Kafka, groupId: string): Promise<void> {
   } finally {
     await admin.disconnect();
   }
+}
+
+function printKafkaLine(_event: string, fields: LogFields = {}): void {
+  process.stderr.write(`kafka: ${String(fields.message)}${fields.error ? ` (${String(fields.error)})` : ''}\n`);
 }

@@ -5,19 +5,17 @@ import { loadConfig } from '../../apps/scorer/src/config';
 import { environmentNames, platformNames } from '../../environments';
 import { pipelineDefinition, synthEnvironment, type Json } from '../infra/support/synthesized';
 
-// What SageMaker substitutes for the pipeline expressions at run time.
-const runtimeValues: Record<string, string> = {
-  'Parameters.ModelAlias': 'champion',
-  'Parameters.RunDate': '2026-11-23',
-  'Execution.PipelineExecutionId': 'abcd1234efgh',
-};
+// What SageMaker substitutes at run time: a parameter's value given when the execution was started, else the
+// default the pipeline definition declares; the execution id is SageMaker's.
+const EXECUTION_ID = 'abcd1234efgh';
 
-function resolveExpressions(environment: Record<string, Json>): Record<string, string> {
+function resolveExpressions(environment: Record<string, Json>, parameters: Record<string, string>): Record<string, string> {
   return Object.fromEntries(
     Object.entries(environment).map(([name, value]) => {
       if (typeof value === 'string') return [name, value];
-      const resolved = runtimeValues[value?.Get];
-      if (resolved === undefined) throw new Error(`${name}: no sample value for expression ${JSON.stringify(value)}`);
+      const get: string = value?.Get ?? '';
+      const resolved = get === 'Execution.PipelineExecutionId' ? EXECUTION_ID : get.startsWith('Parameters.') ? parameters[get.slice('Parameters.'.length)] : undefined;
+      if (resolved === undefined) throw new Error(`${name}: cannot resolve expression ${JSON.stringify(value)}`);
       return [name, resolved];
     }),
   );
@@ -27,7 +25,12 @@ describe.each(environmentNames())('the %s Score step environment', (name) => {
   const synth = synthEnvironment(name);
   const definition = pipelineDefinition(synth, platformNames(synth.config).inferencePipeline);
   const score = definition.Steps.find((s: Json) => s.Type === 'Processing');
-  const config = loadConfig({ env: resolveExpressions(score.Arguments.Environment), argv: [] });
+  const defaults: Record<string, string> = Object.fromEntries(definition.Parameters.map((p: Json) => [p.Name, String(p.DefaultValue ?? '')]));
+  const today = new Date('2026-12-01T03:00:00Z');
+  /** The scorer's configuration for an execution started with these parameter values (a schedule passes none). */
+  const scorerConfig = (started: Record<string, string> = {}) =>
+    loadConfig({ env: resolveExpressions(score.Arguments.Environment, { ...defaults, ...started }), argv: [], now: today });
+  const config = scorerConfig();
 
   it('is accepted by the scorer and points it at the SageMaker processing folders', () => {
     expect(config.inputPath).toBe(score.Arguments.ProcessingInputs[0].S3Input.LocalPath);
@@ -41,11 +44,17 @@ describe.each(environmentNames())('the %s Score step environment', (name) => {
     expect(config.kafka.transactionalId).toBeDefined();
   });
 
-  it('makes the scorer load the environment\'s model by the alias parameter and tag the run with the execution id', () => {
-    expect(config.model).toEqual({ name: synth.config.mlflow.modelName, alias: 'champion' });
-    expect(config.runId).toBe('abcd1234efgh');
-    expect(config.runDate).toBe('2026-11-23');
+  it('makes a scheduled run load the environment\'s scoring alias, score today\'s date and tag the run with the execution id', () => {
+    expect(config.model).toEqual({ name: synth.config.mlflow.modelName, alias: synth.config.mlflow.scoringAlias });
+    expect(config.runId).toBe(EXECUTION_ID);
+    expect(config.runDate).toBe('2026-12-01');
     expect(config.maxRejectedRatio).toBe(synth.config.scoring.maxRejectedRatio);
     expect(config.mlflow.auth.kind).toBe(synth.config.mlflow.server.type === 'sagemaker' ? 'sigv4' : 'none');
+  });
+
+  it('passes the alias and date an operator starts a rerun with on to the scorer', () => {
+    const rerun = scorerConfig({ ModelAlias: 'rerun-alias', RunDate: '2026-11-23' });
+    expect(rerun.model).toEqual({ name: synth.config.mlflow.modelName, alias: 'rerun-alias' });
+    expect(rerun.runDate).toBe('2026-11-23');
   });
 });

@@ -3,6 +3,7 @@ import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secre
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { ConfigError } from '../../apps/scorer/src/errors';
 import type { RunManifest } from '../../apps/scorer/src/manifest';
 import { saslOptions } from '../../apps/scorer/src/publish/kafka-auth';
@@ -25,7 +26,10 @@ describe('the scorer with AWS sources (S3 input, Secrets Manager credentials) on
     const parquet = await generateData(path.join(work, 'pq'), 700, { format: 'parquet', seed: 32 });
     for (const [prefix, files] of [['a', csv.files], ['b', parquet.files]] as const) {
       for (const file of files) {
-        await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `batch/2026-11-23/${prefix}-${path.basename(file)}`, Body: readFileSync(file) }));
+        // The second CSV file as an upstream export may deliver it: gzip'd.
+        const gzip = file === csv.files[1];
+        const key = `batch/2026-11-23/${prefix}-${path.basename(file)}${gzip ? '.gz' : ''}`;
+        await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: gzip ? gzipSync(readFileSync(file)) : readFileSync(file) }));
       }
     }
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'batch/2026-11-23/_SUCCESS', Body: Buffer.alloc(0) }));
@@ -48,7 +52,7 @@ describe('the scorer with AWS sources (S3 input, Secrets Manager credentials) on
     expect(manifest.counts).toMatchObject({ read: 2_200, rejected: 3, published: 2_197 });
     expect(manifest.input.files.map((f) => f.source)).toEqual([
       `s3://${bucket}/batch/2026-11-23/a-part-00000.csv`,
-      `s3://${bucket}/batch/2026-11-23/a-part-00001.csv`,
+      `s3://${bucket}/batch/2026-11-23/a-part-00001.csv.gz`,
       `s3://${bucket}/batch/2026-11-23/b-part-00000.parquet`,
     ]);
     expect(manifest.input.ignoredFiles).toEqual([`s3://${bucket}/batch/2026-11-23/_SUCCESS`]);

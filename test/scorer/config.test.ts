@@ -70,6 +70,14 @@ describe('scorer configuration', () => {
     expect(load({ KAFKA_TRANSACTIONS: 'false' }).kafka.transactionalId).toBeUndefined();
   });
 
+  it('fails empty input by default (MIN_ROWS 1) and bounds the transaction well below the broker\'s 15-minute maximum', () => {
+    expect(load().minRows).toBe(1);
+    expect(load({ MIN_ROWS: '0' }).minRows).toBe(0);
+    expect(() => load({ MIN_ROWS: '-1' })).toThrow(/MIN_ROWS .*>= 0 \(0 allows an empty batch\)/);
+    expect(load().kafka.transactionTimeoutMs).toBe(300_000);
+    expect(load({}, ['--kafka-transaction-timeout-ms', '60000']).kafka.transactionTimeoutMs).toBe(60_000);
+  });
+
   it('explains a malformed value', () => {
     expect(() => load({ MAX_REJECTED_RATIO: '2' })).toThrow(/MAX_REJECTED_RATIO .*<= 1/);
     expect(() => load({ KAFKA_TLS: 'yes' })).toThrow(/KAFKA_TLS .*"true" or "false"/);

@@ -3,11 +3,13 @@
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { MlflowClient } from '../../apps/scorer/src/mlflow';
 import { silentLogger } from '../../apps/scorer/src/log';
 import { RunManifest } from '../../apps/scorer/src/manifest';
 import { executeRun } from '../../apps/scorer/src/run/execute-run';
-import { REPO_ROOT, predictionValidator } from './support/contract-validator';
+import type { OutgoingMessage } from '../../apps/scorer/src/publish/publisher';
+import { REPO_ROOT, deadLetterValidator, predictionValidator } from './support/contract-validator';
 import { fakeMlflowFetch } from './support/fake-mlflow';
 import { folderWith } from './support/files';
 import { MemoryPublisher } from './support/memory-publisher';
@@ -15,11 +17,20 @@ import { testConfig } from './support/run-config';
 
 const PARQUET = readFileSync(path.join(REPO_ROOT, 'test/scorer/fixtures/rows.parquet'));
 const GOOD_CSV = 'customer_id,tenure_months,monthly_charges,plan\n' + Array.from({ length: 250 }, (_, i) => `k${i},${i % 70},${20 + (i % 9)},${['basic', 'standard', 'premium', ''][i % 4]}`).join('\n') + '\n';
+const HEADER = 'customer_id,tenure_months,monthly_charges,plan\n';
 const validate = predictionValidator();
+const validateDeadLetter = deadLetterValidator();
 
-async function run(files: Record<string, string | Buffer>, env: Record<string, string> = {}, mlflow = fakeMlflowFetch()) {
+interface RunOptions {
+  mlflow?: ReturnType<typeof fakeMlflowFetch>;
+  publisher?: MemoryPublisher;
+  stop?: AbortSignal;
+}
+
+async function run(files: Record<string, string | Buffer>, env: Record<string, string> = {}, options: RunOptions = {}) {
   const config = testConfig({ INPUT_PATH: folderWith(files), SCORE_BATCH_SIZE: '64', ...env });
-  const publisher = new MemoryPublisher();
+  const publisher = options.publisher ?? new MemoryPublisher();
+  const mlflow = options.mlflow ?? fakeMlflowFetch();
   const manifest = await executeRun({
     config,
     log: silentLogger,
@@ -28,6 +39,7 @@ async function run(files: Record<string, string | Buffer>, env: Record<string, s
     s3: () => {
       throw new Error('no S3');
     },
+    stop: options.stop,
   });
   const onDisk = JSON.parse(readFileSync(path.join(config.outputPath, 'manifest.json'), 'utf8')) as RunManifest;
   const rejectedFile = readFileSync(path.join(config.outputPath, 'rejected-rows.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
@@ -108,8 +120,134 @@ describe('a scoring run', () => {
   });
 
   it('fails as retryable without starting the publisher when MLflow is down', async () => {
-    const { manifest, publisher } = await run({ 'a.csv': GOOD_CSV }, {}, fakeMlflowFetch({ failWith: 503 }));
+    const { manifest, publisher } = await run({ 'a.csv': GOOD_CSV }, {}, { mlflow: fakeMlflowFetch({ failWith: 503 }) });
     expect(manifest.error).toMatchObject({ code: 'MLFLOW_FAILED', retryable: true });
     expect(publisher.started).toBe(false);
   });
+
+  it('reads gzip-compressed CSV like plain CSV', async () => {
+    const { manifest, publisher } = await run({ 'a.csv.gz': gzipSync(GOOD_CSV) });
+    expect(manifest.status).toBe('succeeded');
+    expect(publisher.on('predictions')).toHaveLength(250);
+  });
+
+  it('fails before publishing anything when a listed file is not one it reads, naming it in the manifest', async () => {
+    const { manifest, publisher } = await run({ 'a.csv': GOOD_CSV, 'b.csv.zst': 'x', 'c.parquet.gz': gzipSync(PARQUET), _SUCCESS: '' });
+    expect(manifest.status).toBe('failed');
+    expect(manifest.error).toMatchObject({ code: 'INPUT_FILES_UNSUPPORTED', retryable: false });
+    expect(manifest.error?.message).toMatch(/2 input file\(s\) cannot be read: .*b\.csv\.zst \(unsupported file type.*c\.parquet\.gz \(gzip-compressed Parquet/);
+    expect(manifest.input.files.map((f) => [path.basename(f.source), f.error !== undefined])).toEqual([['a.csv', false], ['b.csv.zst', true], ['c.parquet.gz', true]]);
+    expect(manifest.input.ignoredFiles.map((f) => path.basename(f))).toEqual(['_SUCCESS']);
+    expect(publisher.started).toBe(false);
+  });
+
+  it.each([
+    ['an empty folder', {}, /holds no data files/],
+    ['a 0-byte file', { 'a.csv': '' }, /holds only empty files \(1\)/],
+  ])('fails %s by default before connecting to Kafka', async (_, files, message) => {
+    const { manifest, publisher } = await run(files);
+    expect(manifest.status).toBe('failed');
+    expect(manifest.error).toMatchObject({ code: 'INPUT_EMPTY', retryable: false });
+    expect(manifest.error?.message).toMatch(message);
+    expect(manifest.error?.message).toMatch(/upstream export failed \(set MIN_ROWS=0/);
+    expect(publisher.started).toBe(false);
+  });
+
+  it('fails a header-only file by default, and commits nothing', async () => {
+    const { manifest, publisher } = await run({ 'a.csv': HEADER, 'b.jsonl': '\n' });
+    expect(manifest.error).toMatchObject({ code: 'INPUT_EMPTY' });
+    expect(manifest.error?.message).toMatch(/has 0 data row\(s\) in 2 file\(s\), fewer than MIN_ROWS 1/);
+    expect(publisher.aborted).toBe(true);
+    expect(publisher.committed).toEqual([]);
+  });
+
+  it('lets MIN_ROWS=0 allow an empty batch, and MIN_ROWS above the rows read fail it', async () => {
+    const allowed = await run({ 'a.csv': HEADER }, { MIN_ROWS: '0' });
+    expect(allowed.manifest.status).toBe('succeeded');
+    expect(allowed.manifest.counts).toEqual({ read: 0, scored: 0, rejected: 0, published: 0, deadLettered: 0 });
+    const tooFew = await run({ 'a.csv': GOOD_CSV }, { MIN_ROWS: '251' });
+    expect(tooFew.manifest.error).toMatchObject({ code: 'TOO_FEW_ROWS' });
+    expect(tooFew.manifest.error?.message).toMatch(/has 250 data row\(s\) in 1 file\(s\), fewer than MIN_ROWS 251/);
+  });
+
+  it('rejects a row whose entity id is not UTF-8 and publishes no altered id', async () => {
+    const bad = Buffer.concat([Buffer.from(`${HEADER}ok1,1,2,basic\nC`), Buffer.from([0xff]), Buffer.from('2,1,2,basic\n')]);
+    const { manifest, publisher, rejectedFile } = await run({ 'a.csv': bad }, { MAX_REJECTED_RATIO: '0.5' });
+    expect(manifest.counts).toMatchObject({ read: 2, scored: 1, rejected: 1 });
+    expect(publisher.on('predictions').map((m) => m.key)).toEqual(['ok1']);
+    const [deadLetter] = publisher.on('predictions.dlq');
+    expect(deadLetter.key).toBeNull();
+    expect(JSON.parse(deadLetter.value)).toMatchObject({ source: { row: 2 }, entity_id: null, record: null, raw: null, reason: expect.stringMatching(/invalid UTF-8 in column "customer_id"/) });
+    expect(rejectedFile).toHaveLength(1);
+  });
+
+  it('publishes the good rows around a 10 MiB bad row, with at most 8 KiB of it on the dead-letter topic and all of it in the file', async () => {
+    const huge = 'x'.repeat(10 * 1024 * 1024);
+    const csv = HEADER + Array.from({ length: 999 }, (_, i) => `k${i},${i % 70},20,basic`).join('\n') + `\nbig,${huge},20,basic\n`;
+    const { manifest, publisher, rejectedFile } = await run({ 'a.csv': csv }, { MAX_REJECTED_RATIO: '0.01' });
+    expect(manifest.status).toBe('succeeded');
+    expect(manifest.counts).toEqual({ read: 1000, scored: 999, rejected: 1, published: 999, deadLettered: 1 });
+    const [deadLetter] = publisher.on('predictions.dlq');
+    expect(Buffer.byteLength(deadLetter.value)).toBeLessThan(12 * 1024);
+    const value = JSON.parse(deadLetter.value);
+    expect(value).toMatchObject({ entity_id: 'big', record: null, truncated: true, source: { row: 1000 } });
+    expect(validateDeadLetter(value)).toEqual([]);
+    expect(rejectedFile[0]).toMatchObject({ entity_id: 'big', record: { tenure_months: huge }, raw: null, truncated: false });
+  }, 60_000);
+
+  it('rejects a good row whose prediction would exceed the broker\'s message size, and publishes the others', async () => {
+    const longId = 'L'.repeat(600_000);
+    const { manifest, publisher, rejectedFile } = await run({ 'a.csv': `${GOOD_CSV}${longId},1,20,basic\n` }, { MAX_REJECTED_RATIO: '0.01' });
+    expect(manifest.status).toBe('succeeded');
+    expect(manifest.counts).toMatchObject({ read: 251, scored: 250, rejected: 1, published: 250 });
+    expect(rejectedFile[0].reason).toMatch(/entity id is 600000 bytes long: its prediction message would be about \d+ bytes, above the 1000000-byte message limit/);
+    const deadLetter = JSON.parse(publisher.on('predictions.dlq')[0].value);
+    expect(deadLetter).toMatchObject({ entity_id: null, truncated: true });
+    expect(validateDeadLetter(deadLetter)).toEqual([]);
+  });
+
+  it('stops on a stop request: aborts, commits nothing and writes a stopped manifest whose counts reconcile', async () => {
+    const stop = new AbortController();
+    const publisher = new StoppingPublisher(() => stop.abort('SIGTERM'), 3);
+    const { manifest, onDisk } = await run({ 'a.csv': GOOD_CSV, 'b.csv': GOOD_CSV.replace(/\nk/g, '\nm') }, {}, { publisher, stop: stop.signal });
+    expect(onDisk).toEqual(manifest);
+    expect(manifest.status).toBe('stopped');
+    expect(manifest.error).toEqual({ code: 'STOPPED', message: 'stopped by SIGTERM', retryable: true });
+    expect(publisher.aborted).toBe(true);
+    expect(publisher.committed).toEqual([]);
+    expect(manifest.counts.published).toBe(0);
+    expect(manifest.counts.read).toBeGreaterThan(0);
+    expect(manifest.counts.read).toBeLessThan(500);
+    expect(manifest.counts.read).toBe(manifest.counts.scored + manifest.counts.rejected);
+    expect(manifest.input.files.reduce((sum, f) => sum + f.rowsRead, 0)).toBe(manifest.counts.read);
+  });
+
+  it('stops at once even while a send hangs', async () => {
+    const stop = new AbortController();
+    const publisher = new StoppingPublisher(() => stop.abort('SIGINT'), 1, { hang: true });
+    const started = Date.now();
+    const { manifest } = await run({ 'a.csv': GOOD_CSV }, {}, { publisher, stop: stop.signal });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(manifest).toMatchObject({ status: 'stopped', error: { message: 'stopped by SIGINT' } });
+    expect(publisher.aborted).toBe(true);
+  });
 });
+
+/** Requests a stop during its n-th publish call; with `hang`, that call never settles (a send stuck on retries). */
+class StoppingPublisher extends MemoryPublisher {
+  private calls = 0;
+  constructor(
+    private readonly requestStop: () => void,
+    private readonly atCall: number,
+    private readonly options: { hang?: boolean } = {},
+  ) {
+    super();
+  }
+  async publish(topic: string, messages: OutgoingMessage[]): Promise<void> {
+    if (++this.calls === this.atCall) {
+      this.requestStop();
+      if (this.options.hang) return new Promise<void>(() => undefined);
+    }
+    return super.publish(topic, messages);
+  }
+}

@@ -1,17 +1,22 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { RunManifest } from '../../apps/scorer/src/manifest';
+import { gzipSync } from 'node:zlib';
+import { DEAD_LETTER_FIELD_LIMIT_BYTES } from '../../apps/scorer/src/contract';
 import { kafkaBrokers, mlflowTrackingUri, uniqueName } from '../support/services';
-import { consumeCommitted } from './support/consume';
-import { predictionValidator } from './support/contract-validator';
+import { consumeCommitted, visibleBesidesMarkers } from './support/consume';
+import { deadLetterValidator, predictionValidator } from './support/contract-validator';
 import { generateData, registerFixtureModel } from './support/mlflow-fixture';
-import { localScorerEnv, runScorer } from './support/scorer-process';
+import { ScorerProcessResult, localScorerEnv, readManifest, runScorer } from './support/scorer-process';
 
 jest.setTimeout(240_000);
 
 const validate = predictionValidator();
-const readManifest = (dir: string) => JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as RunManifest;
+const validateDeadLetter = deadLetterValidator();
+
+/** A clean run logs no warnings or errors (kafkajs' retried coordinator errors on a fresh broker included). */
+const warningsAndErrors = (result: ScorerProcessResult) => result.events.filter((e) => e.level !== 'info');
 
 describe('the scorer against real Kafka and MLflow', () => {
   const model = uniqueName('churn');
@@ -35,10 +40,17 @@ describe('the scorer against real Kafka and MLflow', () => {
   async function scoreGenerated(format: 'csv' | 'parquet', rows: number, badRows: number, files: number, extra: Record<string, string> = {}) {
     const work = mkdtempSync(path.join(tmpdir(), `scorer-e2e-${format}-`));
     const generated = await generateData(path.join(work, 'in'), rows, { format, badRows, files, seed: 11 });
+    if (format === 'csv') {
+      // One file as the upstream export may deliver it: gzip'd, read transparently.
+      const first = generated.files[0];
+      writeFileSync(`${first}.gz`, gzipSync(readFileSync(first)));
+      rmSync(first);
+    }
     const topic = uniqueName('predictions');
     const output = path.join(work, 'out');
     const result = await runScorer(scorerEnv(path.join(work, 'in'), output, topic, extra));
     expect(result.code).toBe(0);
+    expect(warningsAndErrors(result)).toEqual([]);
 
     const good = rows - badRows;
     const manifest = readManifest(output);
@@ -54,16 +66,17 @@ describe('the scorer against real Kafka and MLflow', () => {
     expect(invalid).toEqual([]);
     for (const m of predictions) {
       expect(JSON.parse(m.value).entity_id).toBe(m.key);
-      expect(m.headers).toMatchObject({ 'model-version': version, 'run-id': manifest.runId, 'schema-version': '1.0' });
+      expect(m.headers).toMatchObject({ 'model-version': version, 'run-id': manifest.runId, 'schema-version': '1.1' });
     }
 
     const deadLetters = (await consumeCommitted(kafkaBrokers(), `${topic}.dlq`, { expected: badRows })).map((m) => JSON.parse(m.value));
     expect(deadLetters.map((d) => d.entity_id).sort()).toEqual(generated.bad_rows.map((b) => b.customer_id).sort());
     for (const d of deadLetters) expect(d.reason).toMatch(/not a number|unknown category/);
+    expect(deadLetters.flatMap((d) => validateDeadLetter(d))).toEqual([]);
     expect(readFileSync(path.join(output, 'rejected-rows.jsonl'), 'utf8').trim().split('\n')).toHaveLength(badRows);
   }
 
-  it('scores a trainer-generated CSV batch: read_committed consumers get every good row once, valid per the schema, bad rows dead-lettered', async () => {
+  it('scores a trainer-generated CSV batch (one file gzip\'d): read_committed consumers get every good row once, valid per the schema, bad rows dead-lettered, no warnings logged', async () => {
     await scoreGenerated('csv', 3_000, 6, 2);
   });
 
@@ -113,6 +126,88 @@ describe('the scorer against real Kafka and MLflow', () => {
     expect(good).toMatchObject({ rowsRead: 500, rowsRejected: 0 });
     expect(good?.error).toBeUndefined();
     expect(manifest.counts.read).toBe(manifest.counts.scored + manifest.counts.rejected);
-    expect(await consumeCommitted(kafkaBrokers(), topic, { settleMs: 3_000 })).toEqual([]);
+    expect(await visibleBesidesMarkers(kafkaBrokers(), topic)).toEqual([]);
+  });
+
+  it('fails an empty batch by default without publishing, and succeeds on it with MIN_ROWS=0', async () => {
+    const work = mkdtempSync(path.join(tmpdir(), 'scorer-empty-'));
+    const input = path.join(work, 'in');
+    mkdirSync(input);
+    writeFileSync(path.join(input, 'part-00000.csv'), 'customer_id,tenure_months,monthly_charges,plan\n');
+    const topic = uniqueName('predictions');
+    const failed = await runScorer(scorerEnv(input, path.join(work, 'out-1'), topic));
+    expect(failed.code).toBe(1);
+    expect(readManifest(path.join(work, 'out-1')).error).toMatchObject({ code: 'INPUT_EMPTY', retryable: false });
+    const allowed = await runScorer(scorerEnv(input, path.join(work, 'out-2'), topic, { MIN_ROWS: '0' }));
+    expect(allowed.code).toBe(0);
+    expect(readManifest(path.join(work, 'out-2'))).toMatchObject({ status: 'succeeded', counts: { read: 0, published: 0 } });
+    expect(await visibleBesidesMarkers(kafkaBrokers(), topic)).toEqual([]);
+  });
+
+  it('publishes 999 good rows around a 10 MiB bad row, a row too big to publish and a row whose id is not UTF-8, each rejected alone', async () => {
+    const work = mkdtempSync(path.join(tmpdir(), 'scorer-oversized-'));
+    const input = path.join(work, 'in');
+    const generated = await generateData(input, 999, { seed: 12 });
+    // Bad rows made from a good one (the trainer's columns, in its order), placed in the middle of the file.
+    const [header, ...good] = readFileSync(generated.files[0], 'utf8').trim().split('\n');
+    const fields = good[0].split(',');
+    const tenure = header.split(',').indexOf('"tenure_months"');
+    const like = (changes: Record<number, string>) => fields.map((f, i) => changes[i] ?? f).join(',');
+    writeFileSync(
+      generated.files[0],
+      Buffer.concat([
+        Buffer.from(`${header}\n${good.slice(0, 500).join('\n')}\n`),
+        Buffer.from(`${like({ 0: 'HUGE', [tenure]: `${'9'.repeat(10 * 1024 * 1024)}x` })}\n`),
+        Buffer.from(`${like({ 0: 'L'.repeat(600_000) })}\n`),
+        Buffer.concat([Buffer.from('C'), Buffer.from([0xff]), Buffer.from(`1${like({ 0: '' })}\n`)]),
+        Buffer.from(`${good.slice(500).join('\n')}\n`),
+      ]),
+    );
+    const topic = uniqueName('predictions');
+    const result = await runScorer(scorerEnv(input, path.join(work, 'out'), topic));
+    const manifest = readManifest(path.join(work, 'out'));
+    expect(manifest.error).toBeUndefined();
+    expect(result.code).toBe(0);
+    expect(manifest.counts).toEqual({ read: 1002, scored: 999, rejected: 3, published: 999, deadLettered: 3 });
+
+    const predictions = await consumeCommitted(kafkaBrokers(), topic, { expected: 999 });
+    expect(predictions.map((m) => m.key).sort()).toEqual(good.map((row) => row.split(',')[0]).sort());
+    expect(warningsAndErrors(result)).toEqual([]);
+    const deadLetters = await consumeCommitted(kafkaBrokers(), `${topic}.dlq`, { expected: 3 });
+    expect(deadLetters).toHaveLength(3);
+    const values = deadLetters.map((m) => JSON.parse(m.value));
+    expect(values.flatMap((d) => validateDeadLetter(d))).toEqual([]);
+    for (const m of deadLetters) expect(Buffer.byteLength(m.value)).toBeLessThan(4 * DEAD_LETTER_FIELD_LIMIT_BYTES);
+    expect(values.map((d) => [d.source.row, d.entity_id, d.truncated, d.reason]).sort()).toEqual([
+      [501, 'HUGE', true, expect.stringMatching(/^feature "tenure_months" is not a number: "9999/)],
+      [502, null, true, expect.stringMatching(/^entity id is 600000 bytes long: its prediction message would be about/)],
+      [503, null, false, expect.stringMatching(/^invalid UTF-8 in column "customer_id"/)],
+    ]);
+    // The file keeps each rejected row whole.
+    const file = readFileSync(path.join(work, 'out', 'rejected-rows.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    expect(file.map((d) => [d.source.row, d.truncated, JSON.stringify(d.record ?? '').length > 600_000 || d.record === null])).toEqual([
+      [501, false, true],
+      [502, false, true],
+      [503, false, true],
+    ]);
+  });
+
+  it('publishes a thousand 8 KiB dead letters, more than the broker takes in one request, in several', async () => {
+    const work = mkdtempSync(path.join(tmpdir(), 'scorer-many-dead-letters-'));
+    const input = path.join(work, 'in');
+    mkdirSync(input);
+    // Random text does not compress: each dead letter carries ~8 KiB of it, ~8 MiB in all, several times the
+    // broker's 1 MiB max.message.bytes for what one produce request may put in a partition's record batch.
+    const lines = Array.from({ length: 1_000 }, (_, i) => JSON.stringify({ customer_id: `D${i}`, tenure_months: randomBytes(9_000).toString('base64') }));
+    writeFileSync(path.join(input, 'part-00000.jsonl'), `${lines.join('\n')}\n`);
+    const topic = uniqueName('predictions');
+    const result = await runScorer(scorerEnv(input, path.join(work, 'out'), topic, { MAX_REJECTED_RATIO: '1' }));
+    const manifest = readManifest(path.join(work, 'out'));
+    expect(manifest.error).toBeUndefined();
+    expect(result.code).toBe(0);
+    expect(manifest.counts).toEqual({ read: 1_000, scored: 0, rejected: 1_000, published: 0, deadLettered: 1_000 });
+    const deadLetters = await consumeCommitted(kafkaBrokers(), `${topic}.dlq`, { expected: 1_000 });
+    expect(new Set(deadLetters.map((m) => m.key)).size).toBe(1_000);
+    expect(deadLetters.every((m) => JSON.parse(m.value).truncated === true)).toBe(true);
   });
 });

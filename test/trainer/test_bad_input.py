@@ -98,12 +98,20 @@ def test_an_unreachable_mlflow_fails_train_as_retryable(workspace: Workspace, mo
     assert not (workspace.root / "model").exists()
 
 
-def test_an_unreachable_mlflow_fails_register_and_registers_nothing(workspace: Workspace, client: MlflowClient, monkeypatch):
+def test_an_unreachable_mlflow_fails_register_as_retryable_and_the_retry_registers_once(
+    workspace: Workspace, client: MlflowClient, monkeypatch
+):
     assert workspace.train() == 0 and workspace.evaluate() == 0
+    reachable = workspace.env["MLFLOW_TRACKING_URI"]
     monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://127.0.0.1:9")
     assert_failed(workspace, workspace.register(), EXIT_RETRYABLE, "unreachable")
     assert not (workspace.root / "model" / "out" / "registration.json").exists()
-    assert_nothing_registered(workspace, client)
+    # "Nothing registered" alone could not fail (the step could not reach the server): what the failure promises
+    # is that retrying helps. With MLflow back, the same step registers the candidate, exactly once.
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", reachable)
+    assert workspace.register() == 0
+    assert workspace.registration()["reused_existing_version"] is False
+    assert len(client.search_model_versions(f"name='{workspace.env['MODEL_NAME']}'")) == 1
 
 
 def test_a_missing_tracking_uri_is_named(workspace: Workspace, monkeypatch):

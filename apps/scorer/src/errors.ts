@@ -35,8 +35,8 @@ export class ModelError extends ScorerError {
 }
 
 export class PublishError extends ScorerError {
-  constructor(message: string, options: { retryable: boolean; cause?: unknown }) {
-    super('PUBLISH_FAILED', message, options);
+  constructor(message: string, options: { retryable: boolean; cause?: unknown; code?: string }) {
+    super(options.code ?? 'PUBLISH_FAILED', message, options);
   }
 }
 

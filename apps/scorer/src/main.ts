@@ -9,9 +9,13 @@ import { KafkaPublisher } from './publish/kafka-publisher';
 import { saslOptions } from './publish/kafka-auth';
 import { ThreadedPublisher } from './publish/threaded-publisher';
 import { executeRun } from './run/execute-run';
+import { STOP_BACKSTOP_MS, STOP_EXIT_CODES, StopSignal } from './run/stop';
 
-/** Exit codes: 0 success, 1 run failed (manifest written), 2 invalid configuration (nothing attempted). */
-export const EXIT = { ok: 0, runFailed: 1, badConfig: 2 } as const;
+/**
+ * Exit codes: 0 success, 1 run failed (manifest written), 2 invalid configuration (nothing attempted),
+ * 143 / 130 stopped by SIGTERM / SIGINT (transaction aborted, `stopped` manifest written).
+ */
+export const EXIT = { ok: 0, runFailed: 1, badConfig: 2, ...STOP_EXIT_CODES } as const;
 
 function currentHost(): string | undefined {
   try {
@@ -21,7 +25,7 @@ function currentHost(): string | undefined {
   }
 }
 
-export async function main(argv: string[], env: Record<string, string | undefined>): Promise<number> {
+export async function main(argv: string[], env: Record<string, string | undefined>, stop?: AbortSignal): Promise<number> {
   const log = jsonLogger();
   let config: ScorerConfig;
   try {
@@ -45,18 +49,43 @@ export async function main(argv: string[], env: Record<string, string | undefine
     log,
     mlflow,
     s3: getS3,
+    stop,
     publisher: async () =>
       config.kafka.producerThread
         ? new ThreadedPublisher({ config: config.kafka, aws }, log)
         : new KafkaPublisher({ config: config.kafka, log, sasl: await saslOptions(config.kafka.auth, () => new SecretsManagerClient(aws)) }),
   });
   s3?.destroy();
+  if (manifest.status === 'stopped') return STOP_EXIT_CODES[stop?.reason as StopSignal] ?? EXIT.SIGTERM;
   return manifest.status === 'succeeded' ? EXIT.ok : EXIT.runFailed;
 }
 
+/**
+ * SIGTERM (SageMaker's StopProcessingJob and MaxRuntimeInSeconds; `docker stop`) and SIGINT (Ctrl-C) stop the run
+ * gracefully: it stops reading, aborts its transaction and writes a `stopped` manifest. A second signal, or the
+ * backstop timer, exits at once. Handling the signals also matters in the container, where node runs as PID 1 and
+ * would otherwise ignore SIGTERM until SIGKILL.
+ */
+function onStopSignals(controller: AbortController): void {
+  for (const signal of Object.keys(STOP_EXIT_CODES) as StopSignal[]) {
+    process.on(signal, () => {
+      if (controller.signal.aborted) {
+        process.stdout.write(`${JSON.stringify({ ts: new Date().toISOString(), level: 'warn', event: 'stop_forced', signal })}\n`);
+        process.exit(STOP_EXIT_CODES[signal]);
+      }
+      controller.abort(signal);
+      setTimeout(() => process.exit(STOP_EXIT_CODES[signal]), STOP_BACKSTOP_MS).unref();
+    });
+  }
+}
+
 if (require.main === module) {
-  main(process.argv.slice(2), process.env).then(
+  const controller = new AbortController();
+  onStopSignals(controller);
+  main(process.argv.slice(2), process.env, controller.signal).then(
     (code) => {
+      // A stopped run does not wait for what it left behind (a producer thread still retrying a send).
+      if (controller.signal.aborted) process.exit(code);
       process.exitCode = code;
     },
     (error: unknown) => {

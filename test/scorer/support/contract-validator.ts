@@ -7,7 +7,16 @@ export const REPO_ROOT = path.resolve(__dirname, '../../..');
 
 /** Validates prediction messages against the published JSON Schema (docs/prediction-message.schema.json). */
 export function predictionValidator(): (message: unknown) => string[] {
-  const schema = JSON.parse(readFileSync(path.join(REPO_ROOT, 'docs/prediction-message.schema.json'), 'utf8'));
+  return schemaValidator('docs/prediction-message.schema.json');
+}
+
+/** Validates dead letters (topic and rejected-rows.jsonl) against docs/dead-letter-message.schema.json. */
+export function deadLetterValidator(): (message: unknown) => string[] {
+  return schemaValidator('docs/dead-letter-message.schema.json');
+}
+
+function schemaValidator(file: string): (message: unknown) => string[] {
+  const schema = JSON.parse(readFileSync(path.join(REPO_ROOT, file), 'utf8'));
   const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
   addFormats(ajv);
   const validate = ajv.compile(schema);

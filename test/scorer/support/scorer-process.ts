@@ -1,12 +1,18 @@
-import { spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import type { RunManifest } from '../../../apps/scorer/src/manifest';
 import { kafkaBrokers, mlflowTrackingUri } from '../../support/services';
 import { REPO_ROOT } from './contract-validator';
 
 export interface ScorerProcessResult {
   code: number | null;
+  /** The signal that ended the process when it did not exit by itself (SIGKILL). */
+  signal: NodeJS.Signals | null;
   events: Record<string, unknown>[];
   stderr: string;
+  /** When the process ended (ms since the epoch). */
+  endedAt: number;
 }
 
 export interface LocalScorerRun {
@@ -33,12 +39,15 @@ export function localScorerEnv(run: LocalScorerRun): Record<string, string> {
   };
 }
 
-/** Runs the scorer as the container does (its main, a separate process), collecting its JSON log lines. */
+/**
+ * Runs the scorer as the container does (its main, a separate process), collecting its JSON log lines. The process is
+ * node itself (tsx as a loader, not its CLI, which would be a parent process), so signals sent to it reach the scorer.
+ */
 export function runScorer(
   env: Record<string, string>,
-  options: { onEvent?: (event: Record<string, unknown>) => void; timeoutMs?: number } = {},
+  options: { onEvent?: (event: Record<string, unknown>, scorer: ChildProcess) => void; timeoutMs?: number } = {},
 ): Promise<ScorerProcessResult> {
-  const child = spawn(process.execPath, [require.resolve('tsx/cli'), path.join(REPO_ROOT, 'apps/scorer/src/main.ts')], {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'apps/scorer/src/main.ts')], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -55,7 +64,7 @@ export function runScorer(
       try {
         const event = JSON.parse(line) as Record<string, unknown>;
         events.push(event);
-        options.onEvent?.(event);
+        options.onEvent?.(event, child);
       } catch {
         stderr += `unparsed stdout: ${line}\n`;
       }
@@ -65,9 +74,14 @@ export function runScorer(
   const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 240_000);
   return new Promise((resolve, reject) => {
     child.on('error', reject);
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, events, stderr });
+      resolve({ code, signal, events, stderr, endedAt: Date.now() });
     });
   });
+}
+
+/** The run manifest a scorer wrote to its output folder. */
+export function readManifest(outputDir: string): RunManifest {
+  return JSON.parse(readFileSync(path.join(outputDir, 'manifest.json'), 'utf8')) as RunManifest;
 }

@@ -88,6 +88,7 @@ function resolve(raw: RawConfig, sources: ConfigSources): ScorerConfig {
     runDate: raw.RUN_DATE ?? now.toISOString().slice(0, 10),
     shardId,
     maxRejectedRatio: raw.MAX_REJECTED_RATIO,
+    minRows: raw.MIN_ROWS,
     batchSize: raw.SCORE_BATCH_SIZE,
     progressEveryRows: raw.PROGRESS_EVERY_ROWS,
     aws: { region: raw.AWS_REGION, endpointUrl: raw.AWS_ENDPOINT_URL },

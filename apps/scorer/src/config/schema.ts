@@ -55,6 +55,8 @@ export interface ScorerConfig {
   runDate: string;
   shardId: string;
   maxRejectedRatio: number;
+  /** Fewer rows read than this fails the run (INPUT_EMPTY / TOO_FEW_ROWS); 0 allows an empty batch. */
+  minRows: number;
   batchSize: number;
   progressEveryRows: number;
   aws: { region: string | undefined; endpointUrl: string | undefined };
@@ -90,8 +92,10 @@ export const rawConfigSchema = z.object({
   KAFKA_SASL_SECRET_ARN: z.string().optional(),
   KAFKA_TRANSACTIONS: bool.default(true),
   KAFKA_TRANSACTIONAL_ID: z.string().min(1).optional(),
-  // The broker caps this with transaction.max.timeout.ms (default 15 minutes); a run must finish within it.
-  KAFKA_TRANSACTION_TIMEOUT_MS: positiveInt.default(900_000),
+  // How long read_committed consumers can be held up by a scorer killed with SIGKILL (the broker aborts its open
+  // transaction after this); a shard's run must also finish within it. Capped by the broker's transaction.max.timeout.ms
+  // (15 minutes by default). 5 minutes: about 6M rows per shard at the measured ~20k rows/s; see container-interface.md.
+  KAFKA_TRANSACTION_TIMEOUT_MS: positiveInt.default(300_000),
   KAFKA_COMPRESSION: z.enum(['gzip', 'none'], { error: 'must be gzip or none' }).default('gzip'),
   KAFKA_CREATE_TOPICS: bool.default(false),
   // 1000 (one scoring batch per produce request) measured ~20% faster than 2000 at 1M rows (npm run bench:scorer):
@@ -103,6 +107,7 @@ export const rawConfigSchema = z.object({
   RUN_DATE: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'must be a date like 2026-01-31' }).optional(),
   SHARD_ID: z.string().regex(/^[A-Za-z0-9._-]+$/, { error: 'must be letters, digits, ".", "_" or "-"' }).optional(),
   MAX_REJECTED_RATIO: z.coerce.number({ error: 'must be a number' }).min(0, { error: 'must be >= 0' }).max(1, { error: 'must be <= 1' }).default(0.01),
+  MIN_ROWS: z.coerce.number({ error: 'must be a number' }).int({ error: 'must be a whole number' }).min(0, { error: 'must be >= 0 (0 allows an empty batch)' }).default(1),
   SCORE_BATCH_SIZE: positiveInt.default(1000),
   PROGRESS_EVERY_ROWS: positiveInt.default(100_000),
   AWS_REGION: z.string().min(1).optional(),

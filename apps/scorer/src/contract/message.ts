@@ -2,7 +2,19 @@
  * The prediction message contract (docs/prediction-contract.md, docs/prediction-message.schema.json).
  * Additive changes bump the minor version; anything a consumer could break on is a new major version.
  */
-export const SCHEMA_VERSION = '1.0';
+export const SCHEMA_VERSION = '1.1';
+
+/**
+ * Dead letters on the topic stay small whatever the row: `raw`, `reason` and `entity_id` are cut to this many UTF-8
+ * bytes (`truncated: true`); the complete rejection is in the run's rejected-rows.jsonl.
+ */
+export const DEAD_LETTER_FIELD_LIMIT_BYTES = 8 * 1024;
+
+/**
+ * The largest prediction message the scorer produces (key + value + headers). A row whose prediction would be larger
+ * (an absurdly long entity id) is rejected on its own; the broker's default max.message.bytes is 1,048,588.
+ */
+export const MAX_MESSAGE_BYTES = 1_000_000;
 
 // Few headers on purpose: kafkajs encodes every header of every record separately, and they cost throughput.
 export const HEADER = {
@@ -31,7 +43,12 @@ export interface DeadLetterMessage {
   source: { uri: string; row: number };
   reason: string;
   entity_id: string | null;
+  /** The row's values; null when the row could not be parsed, or (on the topic) when their JSON is above the limit. */
   record: Record<string, unknown> | null;
+  /** The row as text when `record` is null: the unparsed line, or the values' JSON text when they were too large. */
+  raw: string | null;
+  /** True when `raw`, `reason` or `entity_id` was cut to DEAD_LETTER_FIELD_LIMIT_BYTES (on the topic only). */
+  truncated: boolean;
   model: { name: string; version: string };
   run: { id: string; date: string; shard: string };
   rejected_at: string;
@@ -79,25 +96,69 @@ export function predictionMessage(
   };
 }
 
-export function deadLetterMessage(
-  run: RunContext,
-  source: { uri: string; row: number },
-  reason: string,
-  entityId: string | undefined,
-  record: Record<string, unknown> | undefined,
-  rejectedAt: string,
-): DeadLetterMessage {
+export interface Rejection {
+  source: { uri: string; row: number };
+  reason: string;
+  entityId?: string;
+  record?: Record<string, unknown>;
+  raw?: string;
+}
+
+/** The complete rejection, as written to rejected-rows.jsonl. */
+export function deadLetterMessage(run: RunContext, rejection: Rejection, rejectedAt: string): DeadLetterMessage {
   return {
     schema_version: SCHEMA_VERSION,
     kind: 'rejected-row',
-    source,
-    reason,
-    entity_id: entityId ?? null,
-    record: record === undefined ? null : jsonSafe(record),
+    source: rejection.source,
+    reason: rejection.reason,
+    entity_id: rejection.entityId ?? null,
+    record: rejection.record === undefined ? null : jsonSafe(rejection.record),
+    raw: rejection.record === undefined ? rejection.raw ?? null : null,
+    truncated: false,
     model: { name: run.modelName, version: run.modelVersion },
     run: { id: run.runId, date: run.runDate, shard: run.shardId },
     rejected_at: rejectedAt,
   };
+}
+
+/**
+ * The same rejection bounded for the dead-letter topic: one oversized bad row must not exceed the broker's message
+ * size and fail the run. Values whose JSON is above the limit travel as the start of that JSON text in `raw`; an
+ * entity id above the limit is dropped (null) rather than published altered.
+ */
+export function boundedDeadLetter(full: DeadLetterMessage, limit = DEAD_LETTER_FIELD_LIMIT_BYTES): DeadLetterMessage {
+  let truncated = false;
+  const cut = (text: string) => {
+    const short = truncateUtf8(text, limit);
+    if (short.length < text.length) truncated = true;
+    return short;
+  };
+  let record = full.record;
+  let raw = full.raw === null ? null : cut(full.raw);
+  if (record !== null) {
+    const json = JSON.stringify(record);
+    if (Buffer.byteLength(json) > limit) {
+      record = null;
+      raw = cut(json);
+    }
+  }
+  let entityId = full.entity_id;
+  if (entityId !== null && Buffer.byteLength(entityId) > limit) {
+    entityId = null;
+    truncated = true;
+  }
+  const reason = cut(full.reason);
+  return truncated || record !== full.record ? { ...full, reason, entity_id: entityId, record, raw, truncated } : full;
+}
+
+/** The longest prefix of `text` that fits in `maxBytes` of UTF-8, never splitting a character. */
+export function truncateUtf8(text: string, maxBytes: number): string {
+  if (text.length * 3 <= maxBytes) return text; // fits whatever the characters
+  const bytes = Buffer.from(text.slice(0, maxBytes)); // at most maxBytes characters can fit
+  if (bytes.length <= maxBytes && text.length <= maxBytes) return text;
+  let end = Math.min(maxBytes, bytes.length);
+  while (end > 0 && end < bytes.length && (bytes[end] & 0xc0) === 0x80) end--;
+  return bytes.subarray(0, end).toString('utf8');
 }
 
 /** Parquet int64 arrives as bigint, which JSON cannot carry; keep the digits as a string. */

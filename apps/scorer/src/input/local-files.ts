@@ -2,10 +2,11 @@ import { createReadStream } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { InputError } from '../errors';
-import { InputFile, RangeReader, formatOf } from './types';
+import { addToListing, emptyListing } from './listing';
+import { InputListing, RangeReader } from './types';
 
-/** Every .csv/.jsonl/.parquet file under `root` (recursively, sorted so shards and reruns read in the same order). */
-export async function listLocalFiles(root: string): Promise<{ files: InputFile[]; ignored: string[] }> {
+/** Every file under `root` (recursively, sorted so shards and reruns read in the same order), classified by name. */
+export async function listLocalFiles(root: string): Promise<InputListing> {
   let info;
   try {
     info = await stat(root);
@@ -13,24 +14,19 @@ export async function listLocalFiles(root: string): Promise<{ files: InputFile[]
     throw new InputError(root, 'input path does not exist or is not readable', error);
   }
   const paths = info.isDirectory() ? await walk(root) : [root];
-  const files: InputFile[] = [];
-  const ignored: string[] = [];
+  const listing = emptyListing();
   for (const file of paths.sort()) {
-    const format = formatOf(file);
-    if (!format) {
-      ignored.push(file);
-      continue;
-    }
     const size = (await stat(file)).size;
-    files.push({
+    const named = !info.isDirectory();
+    addToListing(listing, { uri: file, relativePath: named ? path.basename(file) : path.relative(root, file), named }, (kind) => ({
       uri: file,
-      format,
+      ...kind,
       size,
       openStream: async () => createReadStream(file),
       openRanges: async () => fileRanges(file, size),
-    });
+    }));
   }
-  return { files, ignored };
+  return listing;
 }
 
 async function walk(dir: string): Promise<string[]> {
@@ -38,7 +34,7 @@ async function walk(dir: string): Promise<string[]> {
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) out.push(...(await walk(full)));
-    else if (entry.isFile() && !entry.name.startsWith('.')) out.push(full);
+    else if (entry.isFile()) out.push(full);
   }
   return out;
 }

@@ -4,9 +4,9 @@ import { readJsonl } from './jsonl';
 import { listLocalFiles } from './local-files';
 import { readParquet } from './parquet';
 import { listS3Files } from './s3-files';
-import { InputFile, RowBatch } from './types';
+import { InputFile, InputListing, RowBatch } from './types';
 
-export async function listInputFiles(inputPath: string, s3: () => S3Client): Promise<{ files: InputFile[]; ignored: string[] }> {
+export async function listInputFiles(inputPath: string, s3: () => S3Client): Promise<InputListing> {
   return inputPath.startsWith('s3://') ? listS3Files(s3(), inputPath) : listLocalFiles(inputPath);
 }
 

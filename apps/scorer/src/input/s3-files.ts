@@ -1,7 +1,8 @@
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { Readable } from 'node:stream';
 import { InputError } from '../errors';
-import { InputFile, formatOf } from './types';
+import { addToListing, emptyListing } from './listing';
+import { InputListing } from './types';
 
 export function parseS3Uri(uri: string): { bucket: string; prefix: string } {
   const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
@@ -10,10 +11,9 @@ export function parseS3Uri(uri: string): { bucket: string; prefix: string } {
 }
 
 /** Objects under an s3:// prefix; Parquet is read with ranged GETs so only the needed column chunks are fetched. */
-export async function listS3Files(s3: S3Client, uri: string): Promise<{ files: InputFile[]; ignored: string[] }> {
+export async function listS3Files(s3: S3Client, uri: string): Promise<InputListing> {
   const { bucket, prefix } = parseS3Uri(uri);
-  const files: InputFile[] = [];
-  const ignored: string[] = [];
+  const listing = emptyListing();
   let token: string | undefined;
   do {
     let page;
@@ -24,12 +24,9 @@ export async function listS3Files(s3: S3Client, uri: string): Promise<{ files: I
     }
     for (const object of page.Contents ?? []) {
       const key = object.Key!;
+      // Zero-byte keys ending in "/" are the folders of S3 consoles, not files.
+      if (key.endsWith('/')) continue;
       const objectUri = `s3://${bucket}/${key}`;
-      const format = formatOf(key);
-      if (!format) {
-        ignored.push(objectUri);
-        continue;
-      }
       const size = object.Size ?? 0;
       const get = async (range?: string) => {
         try {
@@ -39,9 +36,13 @@ export async function listS3Files(s3: S3Client, uri: string): Promise<{ files: I
           throw new InputError(objectUri, 'reading the object failed', error);
         }
       };
-      files.push({
+      // Below the prefix, so that a prefix such as s3://bucket/_exports/ does not make every file a marker; an
+      // INPUT_PATH that is the object's own key names it.
+      const relativePath = key.slice(prefix.length);
+      const named = relativePath === '';
+      addToListing(listing, { uri: objectUri, relativePath: named ? key : relativePath, named }, (kind) => ({
         uri: objectUri,
-        format,
+        ...kind,
         size,
         openStream: () => get(),
         openRanges: async () => ({
@@ -55,10 +56,10 @@ export async function listS3Files(s3: S3Client, uri: string): Promise<{ files: I
             return buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.length) as ArrayBuffer;
           },
         }),
-      });
+      }));
     }
     token = page.NextContinuationToken;
   } while (token);
-  files.sort((a, b) => a.uri.localeCompare(b.uri));
-  return { files, ignored };
+  listing.files.sort((a, b) => a.uri.localeCompare(b.uri));
+  return listing;
 }

@@ -4,6 +4,11 @@ export interface InputRow {
   values?: Record<string, unknown>;
   /** Set when the record itself could not be parsed (invalid JSON line, ragged CSV row): it is rejected with this reason. */
   error?: string;
+  /**
+   * The row's text when it could not be parsed into values (the JSON line, or a ragged CSV row's fields as a JSON
+   * array), so that the rejection can carry it. Absent when the text cannot be carried faithfully (invalid UTF-8).
+   */
+  raw?: string;
 }
 
 export interface RowBatch {
@@ -23,17 +28,51 @@ export interface RangeReader {
 export interface InputFile {
   uri: string;
   format: InputFormat;
+  /** Whole-file compression, from the name (`.csv.gz`); Parquet compresses its pages itself and is never gzip'd. */
+  gzip: boolean;
   size: number;
   openStream(): Promise<NodeJS.ReadableStream>;
   openRanges(): Promise<RangeReader>;
 }
 
+/** A listed file the scorer will not read, and why: the run fails on it before anything is published. */
+export interface UnsupportedFile {
+  uri: string;
+  reason: string;
+}
+
+export interface InputListing {
+  files: InputFile[];
+  /** Marker and hidden files (`_SUCCESS`, `.crc`, names starting with `_` or `.`), skipped by convention. */
+  skipped: string[];
+  unsupported: UnsupportedFile[];
+}
+
 export const ROWS_PER_BATCH = 1000;
 
-export function formatOf(name: string): InputFormat | undefined {
-  const lower = name.toLowerCase();
-  if (lower.endsWith('.csv')) return 'csv';
-  if (lower.endsWith('.jsonl') || lower.endsWith('.ndjson')) return 'jsonl';
-  if (lower.endsWith('.parquet')) return 'parquet';
-  return undefined;
+export type FileKind = { kind: 'data'; format: InputFormat; gzip: boolean } | { kind: 'skip' } | { kind: 'unsupported'; reason: string };
+
+const SUPPORTED = '.csv, .jsonl or .ndjson (each optionally .gz) and .parquet';
+
+/**
+ * What the scorer does with a listed file, by its path below the input root. A name or folder starting with `_` or
+ * `.` is metadata by the Hadoop/Spark convention (`_SUCCESS`, `.part-0.crc`, `_temporary/`) and is skipped; any other
+ * file must be one the scorer reads, because a data file it silently skipped would make the night "succeed" without
+ * its rows.
+ */
+export function classifyInput(relativePath: string, options: { named?: boolean } = {}): FileKind {
+  const parts = relativePath.split(/[\\/]/).filter((part) => part !== '');
+  // A file named as INPUT_PATH itself is read whatever its name.
+  if (!options.named && parts.some((part) => part.startsWith('_') || part.startsWith('.'))) return { kind: 'skip' };
+  const lower = (parts.pop() ?? '').toLowerCase();
+  const gzip = lower.endsWith('.gz');
+  const stem = gzip ? lower.slice(0, -3) : lower;
+  if (stem.endsWith('.csv')) return { kind: 'data', format: 'csv', gzip };
+  if (stem.endsWith('.jsonl') || stem.endsWith('.ndjson')) return { kind: 'data', format: 'jsonl', gzip };
+  if (stem.endsWith('.parquet')) {
+    return gzip
+      ? { kind: 'unsupported', reason: 'gzip-compressed Parquet is not supported: Parquet compresses its pages itself, write the file without the outer .gz' }
+      : { kind: 'data', format: 'parquet', gzip: false };
+  }
+  return { kind: 'unsupported', reason: `unsupported file type: the scorer reads ${SUPPORTED}` };
 }

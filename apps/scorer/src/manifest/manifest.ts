@@ -5,19 +5,24 @@ export interface FileAccount {
   source: string;
   rowsRead: number;
   rowsRejected: number;
-  /** Set when the file could not be read to the end; its rows read so far are still counted. */
+  /** Set when the file could not be read (to the end) or is not a file the scorer reads; rows read so far still count. */
   error?: string;
 }
 
 export interface RunManifest {
-  status: 'succeeded' | 'failed';
+  /** `stopped`: ended by SIGTERM/SIGINT before committing; like a failed run, nothing of it is visible to consumers. */
+  status: 'succeeded' | 'failed' | 'stopped';
   runId: string;
   runDate: string;
   shardId: string;
   model: { name: string; version: string | null; alias: string | null; mlflowRunId: string | null };
+  /** ignoredFiles: marker and hidden files skipped by convention (names starting with "_" or "."). */
   input: { path: string; files: FileAccount[]; ignoredFiles: string[] };
   kafka: { topic: string; deadLetterTopic: string; transactionalId: string | null };
-  /** read = scored + rejected always; published is what consumers can see (0 when a transactional run fails). */
+  /**
+   * read = scored + rejected always, in total and per file (a stopped or failed run counts the rows it decided before
+   * it ended); published is what consumers can see (0 when a transactional run fails or stops).
+   */
   counts: { read: number; scored: number; rejected: number; published: number; deadLettered: number };
   rejectedRatio: number;
   maxRejectedRatio: number;

@@ -1,7 +1,9 @@
 import { CompressionTypes, Kafka, KafkaConfig as KafkajsConfig, Message, Producer, Transaction, logLevel } from 'kafkajs';
 import type { KafkaConfig } from '../config/schema';
+import { MAX_MESSAGE_BYTES } from '../contract/message';
 import { PublishError, describeError } from '../errors';
 import type { Logger } from '../log';
+import { kafkaLogCreator } from './kafka-log';
 import { KeyHashPartitioner } from './partitioner';
 import type { OutgoingMessage, PredictionPublisher, PublishStats } from './publisher';
 
@@ -19,6 +21,9 @@ export interface KafkaPublisherOptions {
  * kafkajs behind PredictionPublisher: idempotent, acks=all, one transaction per run by default.
  * One produce request is in flight while the next chunk is filled; kafkajs' idempotent sequence numbers are
  * per partition and not safe across concurrent sends, so sends are strictly one after another.
+ *
+ * A send carries at most MAX_MESSAGE_BYTES of records: kafkajs puts a send's records for one partition into one
+ * record batch, which the broker refuses above max.message.bytes (1 MiB by default), failing the whole run.
  */
 export class KafkaPublisher implements PredictionPublisher {
   private readonly kafka: Kafka;
@@ -28,8 +33,13 @@ export class KafkaPublisher implements PredictionPublisher {
   // A run's messages share one headers object; encoding its values once spares kafkajs a Buffer.from per header per record.
   private readonly encodedHeaders = new WeakMap<Record<string, string>, Record<string, Buffer>>();
   private buffered = 0;
+  private bufferedBytes = 0;
   private inflight: Promise<void> | undefined;
   private failure: PublishError | undefined;
+  /** Set by abort(): a publish call still under way (a stopped run leaves one behind) must not send anything more. */
+  private discarded = false;
+  /** When the transaction must be committed by, a margin before the broker would abort it (transaction timeout). */
+  private transactionDeadline = Infinity;
   private readonly acknowledged: Record<string, number> = {};
 
   constructor(private readonly options: KafkaPublisherOptions) {
@@ -43,11 +53,7 @@ export class KafkaPublisher implements PredictionPublisher {
       requestTimeout: 30_000,
       retry: { retries: config.retries, initialRetryTime: 300, maxRetryTime: 5_000 },
       logLevel: logLevel.WARN,
-      logCreator: () => ({ level, log: entry }) => {
-        const { message, ...fields } = entry;
-        const emit = level <= logLevel.ERROR ? log.error : log.warn;
-        emit('kafka', { message, ...fields });
-      },
+      logCreator: kafkaLogCreator(log),
     });
     this.producer = this.kafka.producer({
       // murmur2 on the key, as the Java client and kafkajs' DefaultPartitioner do, without per-record allocations.
@@ -66,7 +72,11 @@ export class KafkaPublisher implements PredictionPublisher {
     try {
       if (config.createTopics) await this.createTopics();
       await this.producer.connect();
-      if (config.transactionalId) this.transaction = await this.producer.transaction();
+      if (config.transactionalId) {
+        this.transaction = await this.producer.transaction();
+        // The broker's clock starts at the first send; counting from here errs on the safe side.
+        this.transactionDeadline = Date.now() + config.transactionTimeoutMs - Math.min(30_000, config.transactionTimeoutMs / 10);
+      }
     } catch (error) {
       throw new PublishError(`connecting to Kafka at ${config.brokers.join(',')} failed: ${describeError(error)}`, {
         retryable: true,
@@ -86,19 +96,24 @@ export class KafkaPublisher implements PredictionPublisher {
 
   /** Same as publish, for records already in kafkajs' shape (the producer thread receives them pre-encoded). */
   async publishRecords(topic: string, records: Message[]): Promise<void> {
-    if (this.failure) throw this.failure;
+    this.throwIfUnusable();
     if (records.length === 0) return;
-    let queue = this.buffer.get(topic);
-    if (!queue) this.buffer.set(topic, (queue = []));
-    for (const record of records) queue.push(record);
-    this.buffered += records.length;
+    for (const record of records) {
+      const bytes = recordBytes(record);
+      if (this.buffered > 0 && this.bufferedBytes + bytes > MAX_MESSAGE_BYTES) await this.sendBuffered();
+      let queue = this.buffer.get(topic);
+      if (!queue) this.buffer.set(topic, (queue = []));
+      queue.push(record);
+      this.buffered++;
+      this.bufferedBytes += bytes;
+    }
     if (this.buffered >= this.options.config.chunkSize) await this.sendBuffered();
   }
 
   async commit(): Promise<PublishStats> {
     await this.sendBuffered();
     await this.inflight;
-    if (this.failure) throw this.failure;
+    this.throwIfUnusable();
     if (this.transaction) {
       try {
         await this.transaction.commit();
@@ -115,8 +130,10 @@ export class KafkaPublisher implements PredictionPublisher {
   }
 
   async abort(): Promise<void> {
+    this.discarded = true;
     this.buffer.clear();
     this.buffered = 0;
+    this.bufferedBytes = 0;
     await this.inflight;
     const transaction = this.transaction;
     this.transaction = undefined;
@@ -146,13 +163,30 @@ export class KafkaPublisher implements PredictionPublisher {
     return encoded;
   }
 
+  /** The run cannot go on: a send failed, the run was aborted, or its transaction is about to time out. */
+  private throwIfUnusable(): void {
+    if (this.failure) throw this.failure;
+    if (this.discarded) throw new PublishError('the run was aborted: nothing more is published', { retryable: false, code: 'ABORTED' });
+    if (Date.now() > this.transactionDeadline) {
+      const { transactionTimeoutMs } = this.options.config;
+      this.failure = new PublishError(
+        `the run did not finish within its Kafka transaction's timeout (KAFKA_TRANSACTION_TIMEOUT_MS ${transactionTimeoutMs} ms), ` +
+          'after which the broker aborts it: shard the input over more instances, or raise KAFKA_TRANSACTION_TIMEOUT_MS ' +
+          "(at most the broker's transaction.max.timeout.ms, 15 minutes by default)",
+        { retryable: false, code: 'TRANSACTION_TIMEOUT' },
+      );
+      throw this.failure;
+    }
+  }
+
   private async sendBuffered(): Promise<void> {
     await this.inflight;
-    if (this.failure) throw this.failure;
+    this.throwIfUnusable();
     if (this.buffered === 0) return;
     const topicMessages = [...this.buffer].map(([topic, messages]) => ({ topic, messages }));
     this.buffer = new Map();
     this.buffered = 0;
+    this.bufferedBytes = 0;
     const sender: Sender = this.transaction ?? this.producer;
     const compression = this.options.config.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
     this.inflight = sender
@@ -184,4 +218,25 @@ export class KafkaPublisher implements PredictionPublisher {
       await admin.disconnect();
     }
   }
+}
+
+type Bytes = Buffer | string | null | undefined | Array<Buffer | string>;
+
+const size = (v: Bytes): number =>
+  v == null ? 0 : Array.isArray(v) ? v.reduce((sum: number, part) => sum + size(part), 0) : typeof v === 'string' ? Buffer.byteLength(v) : v.length;
+
+// A run's records share one headers object: its size is computed once, not per record.
+const headerSizes = new WeakMap<object, number>();
+
+/** Bytes a record adds to a produce request, before compression (framing aside). */
+function recordBytes(record: Message): number {
+  let headers = 0;
+  if (record.headers) {
+    headers = headerSizes.get(record.headers) ?? -1;
+    if (headers < 0) {
+      headers = Object.entries(record.headers).reduce((sum, [name, value]) => sum + name.length + size(value), 0);
+      headerSizes.set(record.headers, headers);
+    }
+  }
+  return size(record.key) + size(record.value) + headers;
 }

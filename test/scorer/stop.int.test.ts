@@ -1,0 +1,122 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { kafkaBrokers, mlflowTrackingUri, uniqueName } from '../support/services';
+import { consumeCommitted, visibleBesidesMarkers } from './support/consume';
+import { generateData, registerFixtureModel } from './support/mlflow-fixture';
+import { ScorerProcessResult, localScorerEnv, readManifest, runScorer } from './support/scorer-process';
+
+jest.setTimeout(300_000);
+
+// The broker aborts a transaction that outlived its timeout when it next checks for them: every
+// transaction.abort.timed.out.transaction.cleanup.interval.ms, 10 s by default (also on MSK).
+const BROKER_ABORT_CHECK_MS = 10_000;
+
+/**
+ * A scorer that is stopped or killed in the middle of a run, and what read_committed consumers of its topic see.
+ * Each test stops run "a" mid-way, then lets run "b" (another shard, so another transactional id) commit to the same
+ * topic: b's messages sit behind a's on every partition, so they show only once a's transaction has ended.
+ */
+describe('the scorer when stopped or killed mid-run', () => {
+  const model = uniqueName('churn');
+  const work = mkdtempSync(path.join(tmpdir(), 'scorer-stop-'));
+  const bigInput = path.join(work, 'big');
+  const smallInput = path.join(work, 'small');
+  const smallRows = 2_000;
+
+  beforeAll(async () => {
+    await registerFixtureModel(mlflowTrackingUri(), model, 'champion', 'churn');
+    await generateData(bigInput, 200_000, { seed: 31 });
+    await generateData(smallInput, smallRows, { seed: 32 });
+  });
+
+  const env = (topic: string, shard: string, input: string, extra: Record<string, string> = {}) => ({
+    ...localScorerEnv({ model, topic, input, modelCacheDir: path.join(work, `models-${shard}`) }),
+    OUTPUT_PATH: path.join(work, topic),
+    SHARD_ID: shard,
+    RUN_ID: `${topic}-${shard}`,
+    PROGRESS_EVERY_ROWS: '5000',
+    ...extra,
+  });
+
+  /** Runs the big batch and sends `signal` once 10,000 rows are done (some of them sent inside the transaction). */
+  async function interrupted(topic: string, signal: NodeJS.Signals, extra: Record<string, string>) {
+    let signalledAt = 0;
+    const result = await runScorer(env(topic, 'a', bigInput, extra), {
+      onEvent: (event, scorer) => {
+        if (signalledAt === 0 && event.event === 'progress' && (event.read as number) >= 10_000) {
+          signalledAt = Date.now();
+          scorer.kill(signal);
+        }
+      },
+    });
+    expect(signalledAt).toBeGreaterThan(0);
+    return { result, signalledAt };
+  }
+
+  /** Run b, then the time until a read_committed consumer has all its messages. */
+  async function commitRunB(topic: string): Promise<{ run: ScorerProcessResult; visibleAt: number }> {
+    const run = await runScorer(env(topic, 'b', smallInput));
+    expect(run.code).toBe(0);
+    const seen = await consumeCommitted(kafkaBrokers(), topic, { expected: smallRows, settleMs: 1_000, timeoutMs: 120_000 });
+    expect(seen).toHaveLength(smallRows);
+    expect(new Set(seen.map((m) => JSON.parse(m.value).run.id))).toEqual(new Set([`${topic}-b`]));
+    return { run, visibleAt: Math.max(...seen.map((m) => m.receivedAt)) };
+  }
+
+  it('on SIGTERM aborts its transaction, writes a stopped manifest and exits 143 within seconds, holding no consumer up', async () => {
+    const topic = uniqueName('predictions');
+    // Long enough that a transaction left open would hold consumers up far longer than the check below allows.
+    const { result, signalledAt } = await interrupted(topic, 'SIGTERM', { KAFKA_TRANSACTION_TIMEOUT_MS: '180000' });
+    const stopSeconds = (result.endedAt - signalledAt) / 1000;
+    console.log(`SIGTERM: the scorer exited ${stopSeconds.toFixed(2)} s after the signal`);
+    expect(result.code).toBe(143);
+    expect(stopSeconds).toBeLessThan(10);
+
+    const manifest = readManifest(path.join(work, topic, 'a')); // shard "a" writes to OUTPUT_PATH/a
+    expect(manifest.status).toBe('stopped');
+    expect(manifest.error).toEqual({ code: 'STOPPED', message: 'stopped by SIGTERM', retryable: true });
+    expect(manifest.counts.read).toBeGreaterThanOrEqual(10_000);
+    expect(manifest.counts.read).toBe(manifest.counts.scored + manifest.counts.rejected);
+    expect(manifest.counts.published).toBe(0);
+    expect(result.events.map((e) => e.event)).toEqual(expect.arrayContaining(['run_stopping', 'run_finished']));
+
+    // The broker holds a's messages; read_committed consumers never see them (aborted), but see b's right away.
+    const held = await consumeCommitted(kafkaBrokers(), topic, { isolation: 'read_uncommitted', expected: 10_000, settleMs: 1_000 });
+    expect(held.length).toBeGreaterThanOrEqual(10_000);
+    const { run: b, visibleAt } = await commitRunB(topic);
+    const waitedSeconds = (visibleAt - b.endedAt) / 1000;
+    console.log(`SIGTERM: run b's ${smallRows} messages were visible to a new read_committed consumer ${waitedSeconds.toFixed(2)} s after b committed`);
+    expect(waitedSeconds).toBeLessThan(60);
+  });
+
+  it('on SIGKILL holds read_committed consumers up for at most its transaction timeout', async () => {
+    const topic = uniqueName('predictions');
+    const timeoutMs = 20_000;
+    const { result, signalledAt } = await interrupted(topic, 'SIGKILL', { KAFKA_TRANSACTION_TIMEOUT_MS: String(timeoutMs) });
+    expect(result.signal).toBe('SIGKILL');
+
+    const { run: b, visibleAt } = await commitRunB(topic);
+    const blockedSeconds = (visibleAt - signalledAt) / 1000;
+    const heldAfterCommitSeconds = (visibleAt - b.endedAt) / 1000;
+    console.log(
+      `SIGKILL: read_committed consumers were held up ${blockedSeconds.toFixed(1)} s after the kill ` +
+        `(${heldAfterCommitSeconds.toFixed(1)} s after run b committed; KAFKA_TRANSACTION_TIMEOUT_MS ${timeoutMs / 1000} s, broker check every ${BROKER_ABORT_CHECK_MS / 1000} s)`,
+    );
+    // The hold is real (b's committed messages waited for the broker to abort a's transaction)…
+    expect(heldAfterCommitSeconds).toBeGreaterThan(2);
+    // …and bounded by the transaction timeout, plus the broker's check interval and a margin for this machine.
+    expect(blockedSeconds).toBeLessThanOrEqual((timeoutMs + BROKER_ABORT_CHECK_MS) / 1000 + 10);
+  });
+
+  it('fails a run that would outlive its transaction timeout before the broker aborts it, naming the fix', async () => {
+    const topic = uniqueName('predictions');
+    const run = await runScorer(env(topic, 'a', bigInput, { KAFKA_TRANSACTION_TIMEOUT_MS: '3000' }));
+    expect(run.code).toBe(1);
+    const manifest = readManifest(path.join(work, topic, 'a')); // shard "a" writes to OUTPUT_PATH/a
+    expect(manifest.error).toMatchObject({ code: 'TRANSACTION_TIMEOUT', retryable: false });
+    expect(manifest.error?.message).toMatch(/did not finish within its Kafka transaction's timeout \(KAFKA_TRANSACTION_TIMEOUT_MS 3000 ms\).*shard the input.*raise KAFKA_TRANSACTION_TIMEOUT_MS/);
+    expect(manifest.counts.read).toBeLessThan(200_000);
+    expect(await visibleBesidesMarkers(kafkaBrokers(), topic)).toEqual([]);
+  });
+});
