@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import type { SagemakerPipeline } from '@cdktf/provider-aws/lib/sagemaker-pipeline';
 import type { EnvironmentConfig } from '../environments';
 import type { MlflowReference } from './mlflow-reference';
-import { PipelineDefinitionBuilder, ProcessingStep, type PipelineDefinitionJson } from './pipeline-definition';
+import { asString, PipelineDefinitionBuilder, ProcessingStep, type PipelineDefinitionJson } from './pipeline-definition';
 import {
   processingInput,
   processingJob,
@@ -55,6 +55,8 @@ export function buildInferenceDefinition(props: InferencePipelineProps): Pipelin
   const inputDataUri = definition.parameter({ name: 'InputDataUri', type: 'String', defaultValue: props.inferenceInputUri });
   const modelAlias = definition.parameter({ name: 'ModelAlias', type: 'String', defaultValue: props.mlflow.scoringAlias });
   const runDate = definition.parameter(RUN_DATE_PARAMETER);
+  // A night with fewer rows is almost always an upstream failure; 0 allows an empty batch (the scorer's MIN_ROWS).
+  const minRows = definition.parameter({ name: 'MinRows', type: 'Integer', defaultValue: 1 });
 
   // Each instance gets a disjoint subset of the input files; one instance simply gets them all.
   const distribution = props.score.instanceCount > 1 ? 'ShardedByS3Key' : 'FullyReplicated';
@@ -73,6 +75,7 @@ export function buildInferenceDefinition(props: InferencePipelineProps): Pipelin
         RUN_ID,
         RUN_DATE: runDate,
         MAX_REJECTED_RATIO: String(props.maxRejectedRatio),
+        MIN_ROWS: asString(minRows),
       },
     }),
     { description: 'Score the night\'s batch and publish one message per prediction to Kafka', retryPolicies: RETRY_POLICIES },

@@ -16,11 +16,12 @@ describe.each(['staging', 'prod'])('inference pipeline of %s', (name) => {
     expect(score.Arguments.RoleArn).toBe(roleArn);
   });
 
-  it('declares the input, model alias and run date parameters', () => {
+  it('declares the input, model alias, run date and minimum-rows parameters', () => {
     expect(definition.Parameters).toEqual([
       { Name: 'InputDataUri', Type: 'String', DefaultValue: `s3://${bucket}/input/scoring/` },
       { Name: 'ModelAlias', Type: 'String', DefaultValue: config.mlflow.scoringAlias },
       { Name: 'RunDate', Type: 'String', DefaultValue: '' },
+      { Name: 'MinRows', Type: 'Integer', DefaultValue: 1 },
     ]);
   });
 
@@ -81,6 +82,7 @@ describe.each(['staging', 'prod'])('inference pipeline of %s', (name) => {
       RUN_ID: { Get: 'Execution.PipelineExecutionId' },
       RUN_DATE: { Get: 'Parameters.RunDate' },
       MAX_REJECTED_RATIO: String(config.scoring.maxRejectedRatio),
+      MIN_ROWS: { 'Std:Join': { On: '', Values: [{ Get: 'Parameters.MinRows' }] } },
     });
   });
 

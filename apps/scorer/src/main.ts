@@ -1,6 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { SAGEMAKER_DEFAULTS, ScorerConfig, loadConfig } from './config';
 import { ScorerError, describeError } from './errors';
 import { jsonLogger } from './log';
@@ -25,6 +26,16 @@ function currentHost(): string | undefined {
   }
 }
 
+/**
+ * Why the run did not succeed, for DescribeProcessingJob's ExitMessage (SageMaker developer guide, "Save and Access
+ * Metadata Information About Your Processing Job"), so an operator sees the reason without opening the logs. Only
+ * where the platform provides /opt/ml/output (SageMaker, the local executor); never credentials.
+ */
+export function writeExitMessage(text: string, file: string = SAGEMAKER_DEFAULTS.exitMessagePath): void {
+  if (!existsSync(path.dirname(file))) return;
+  writeFileSync(file, Buffer.from(text).subarray(0, 1024));
+}
+
 export async function main(argv: string[], env: Record<string, string | undefined>, stop?: AbortSignal): Promise<number> {
   const log = jsonLogger();
   let config: ScorerConfig;
@@ -32,6 +43,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
     config = loadConfig({ env, argv, currentHost: currentHost() });
   } catch (error) {
     log.error('config_invalid', { error: describeError(error) });
+    writeExitMessage(describeError(error));
     return EXIT.badConfig;
   }
   const aws = { region: config.aws.region, endpoint: config.aws.endpointUrl };
@@ -56,6 +68,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
         : new KafkaPublisher({ config: config.kafka, log, sasl: await saslOptions(config.kafka.auth, () => new SecretsManagerClient(aws)) }),
   });
   s3?.destroy();
+  if (manifest.status !== 'succeeded') writeExitMessage(`${manifest.error?.code ?? manifest.status}: ${manifest.error?.message ?? 'the run did not succeed'}`);
   if (manifest.status === 'stopped') return STOP_EXIT_CODES[stop?.reason as StopSignal] ?? EXIT.SIGTERM;
   return manifest.status === 'succeeded' ? EXIT.ok : EXIT.runFailed;
 }

@@ -31,7 +31,7 @@ function stepLines(step: StepRecord): string[] {
   const exitMessage = step.StepStatus === 'Failed' ? (step.Local.Properties?.ExitMessage as string | undefined) : undefined;
   return [
     `  ${step.StepName.padEnd(18)} ${step.StepStatus.padEnd(10)} ${attempts.padEnd(11)} ${seconds(step.StartTime, step.EndTime).padStart(8)}${outcome}${failure}`,
-    ...(exitMessage ? [`  ${''.padEnd(18)} exit message: ${exitMessage.trim().split('\n')[0]}`] : []),
+    ...(exitMessage ? [`  ${''.padEnd(18)} exit message: ${exitMessage.trim().replace(/\s*\n\s*/g, ' ')}`] : []),
   ];
 }
 

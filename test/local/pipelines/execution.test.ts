@@ -77,17 +77,18 @@ describe('executing a pipeline', () => {
     expect(flaky.Metadata.ProcessingJob!.Arn).toBe(second!.Job!.Arn);
   });
 
-  it('never retries a job that exits non-zero, and takes its FailureReason from /opt/ml/output/failure', async () => {
-    const step = shellProcessing('Broken', 'mkdir -p /opt/ml/output; echo "bad input: row 7" > /opt/ml/output/failure; echo oops >&2; exit 3', {}, {
+  it("never retries a job that exits non-zero; a processing job's reason is its ExitMessage (/opt/ml/output/message)", async () => {
+    const step = shellProcessing('Broken', 'echo "bad input: row 7" > /opt/ml/output/message; echo "ignored" > /opt/ml/output/failure; echo oops >&2; exit 3', {}, {
       RetryPolicies: [{ ExceptionType: ['Step.SERVICE_FAULT', 'Step.THROTTLING', 'SageMaker.JOB_INTERNAL_ERROR', 'SageMaker.CAPACITY_ERROR', 'SageMaker.RESOURCE_LIMIT'], IntervalSeconds: 1, MaxAttempts: 5 }],
     });
     const result = await h.run(definition([step, shellProcessing('After', 'true', {}, { DependsOn: ['Broken'] })]));
-    expect(result.step('Broken')).toMatchObject({ StepStatus: 'Failed', AttemptCount: 1, FailureReason: 'AlgorithmError: bad input: row 7, exit code: 3' });
+    expect(result.step('Broken')).toMatchObject({ StepStatus: 'Failed', AttemptCount: 1, FailureReason: 'AlgorithmError: See job logs for more information, exit code: 3' });
+    expect(result.step('Broken').Local.Properties).toMatchObject({ ExitMessage: 'bad input: row 7\n' });
     expect(result.step('Broken').Local.Attempts[0]!.RetryDecision).toBe('the failure is not of a retryable exception type');
     expect(result.steps.map((s) => s.StepName)).toEqual(['Broken']);
     expect(result.execution).toMatchObject({
       PipelineExecutionStatus: 'Failed',
-      FailureReason: 'Step failure: One or multiple error(s) occurred: [AlgorithmError: bad input: row 7, exit code: 3]',
+      FailureReason: 'Step failure: One or multiple error(s) occurred: [AlgorithmError: See job logs for more information, exit code: 3]',
     });
   });
 

@@ -5,6 +5,8 @@ export const SAGEMAKER_DEFAULTS = {
   inputPath: '/opt/ml/processing/input/data',
   outputPath: '/opt/ml/processing/output',
   resourceConfigPath: '/opt/ml/config/resourceconfig.json',
+  /** A processing container's last words: SageMaker shows its first 1 KB as the job's ExitMessage. */
+  exitMessagePath: '/opt/ml/output/message',
 } as const;
 
 export type MlflowAuth =

@@ -3,7 +3,8 @@
 Defaults are SageMaker's container paths; every path has a flag for local runs. Environment variables are read
 here once (settings_from_env) and passed down. Exit codes: 0 ok, 1 unexpected error, 2 bad input or config
 (retrying will not help), 3 a dependency (MLflow) unavailable (a retry may help). On any failure the reason is
-written to the failure file (SageMaker shows it as the job's FailureReason).
+written to the failure file: /opt/ml/output/failure for training (SageMaker shows it as the job's FailureReason),
+/opt/ml/output/message for the processing steps (shown as the processing job's ExitMessage).
 """
 
 from __future__ import annotations
@@ -22,7 +23,10 @@ from .logging_setup import configure_logging
 
 log = logging.getLogger("trainer")
 
+# Where SageMaker looks for a container's reason to fail: a training job's FailureReason comes from
+# /opt/ml/output/failure, a processing job's ExitMessage from /opt/ml/output/message.
 FAILURE_FILE = "/opt/ml/output/failure"
+MESSAGE_FILE = "/opt/ml/output/message"
 EXIT_UNEXPECTED, EXIT_INPUT, EXIT_RETRYABLE = 1, 2, 3
 
 
@@ -63,13 +67,13 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--model-dir", type=Path, default=Path("/opt/ml/processing/model"))
     evaluate.add_argument("--test-dir", type=Path, default=Path("/opt/ml/processing/test"))
     evaluate.add_argument("--evaluation-dir", type=Path, default=Path("/opt/ml/processing/evaluation"))
-    evaluate.add_argument("--failure-file", default=FAILURE_FILE)
+    evaluate.add_argument("--failure-file", default=MESSAGE_FILE)
 
     register = sub.add_parser("register", help="register the model version; move TARGET_ALIAS if the gate passed")
     register.add_argument("--model-dir", type=Path, default=Path("/opt/ml/processing/model"))
     register.add_argument("--evaluation", type=Path, default=Path("/opt/ml/processing/evaluation/evaluation.json"))
     register.add_argument("--output-dir", type=Path, default=Path("/opt/ml/processing/output"))
-    register.add_argument("--failure-file", default=FAILURE_FILE)
+    register.add_argument("--failure-file", default=MESSAGE_FILE)
 
     gen = sub.add_parser("generate-data", help="write a synthetic churn data set (see trainer/data/generator.py)")
     gen.add_argument("--rows", type=int, required=True)

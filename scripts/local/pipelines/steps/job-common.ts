@@ -157,7 +157,10 @@ export async function jobFailure(result: JobRunResult, folders: readonly Instanc
   }
   // The instance that failed first, not one that was stopped because of it.
   const failed = [...result.instances].filter((instance) => instance.exitCode !== 0).sort((a, b) => a.exitedAt.getTime() - b.exitedAt.getTime())[0] ?? result.instances[0];
-  const reason = (await failureFileText(failed ? [folders.find((f) => f.host === failed.host)!, ...folders] : folders)) ?? 'See job logs for more information';
+  // Only training containers report a FailureReason through /opt/ml/output/failure; a processing container's words
+  // go to its ExitMessage (/opt/ml/output/message), read by the processing handler.
+  const written = kind === 'Training' ? await failureFileText(failed ? [folders.find((f) => f.host === failed.host)!, ...folders] : folders) : undefined;
+  const reason = written ?? 'See job logs for more information';
   const exit = failed?.signal ? `killed by ${failed.signal}` : `exit code: ${failed?.exitCode}`;
   return new StepFailure(`AlgorithmError: ${reason}, ${exit}${result.instances.length > 1 ? ` (${failed?.host})` : ''}`);
 }
