@@ -13,6 +13,8 @@ export interface LocalDeploymentOptions {
   readonly workDir: string;
   /** MLP_LOCAL_* addresses of the local services (environments/lib/local-endpoints.ts), for `local`. */
   readonly synthEnv?: Record<string, string>;
+  /** The cdktf app to synthesize (default this repository). */
+  readonly appDir?: string;
   readonly mirror?: string;
   readonly log: (line: string) => void;
 }
@@ -38,7 +40,7 @@ export async function prepareLocalDeployment(o: LocalDeploymentOptions): Promise
   fs.writeFileSync(marker, `${JSON.stringify({ endpointUrl: o.emulator.endpointUrl })}\n`);
 
   const started = Date.now();
-  const stackFile = await synthStack({ stack: o.environment, outdir: path.join(o.workDir, 'synth'), env: o.synthEnv });
+  const stackFile = await synthStack({ stack: o.environment, outdir: path.join(o.workDir, 'synth'), env: o.synthEnv, appDir: o.appDir });
   o.log(`synthesized ${o.environment} in ${((Date.now() - started) / 1000).toFixed(1)} s (${path.relative(process.cwd(), stackFile)})`);
   const target: StackTarget = { stackFile, workDir: terraformDir, emulator: o.emulator, mirror: o.mirror, log: o.log };
   return {

@@ -8,15 +8,24 @@ import { DeployError } from './errors';
 
 export const repoRoot = path.resolve(__dirname, '..', '..', '..');
 
-/** Runs the cdktf app into outdir and returns the path of the stack's cdk.tf.json. */
-export async function synthStack(options: { stack: string; outdir: string; env?: Record<string, string> }): Promise<string> {
-  const { app } = JSON.parse(fs.readFileSync(path.join(repoRoot, 'cdktf.json'), 'utf8')) as { app: string };
+/**
+ * Runs the cdktf app into outdir and returns the path of the stack's cdk.tf.json. `appDir` is the folder with
+ * cdktf.json (default this repository; another checkout, e.g. a branch under review, works the same way).
+ */
+export async function synthStack(options: { stack: string; outdir: string; env?: Record<string, string>; appDir?: string }): Promise<string> {
+  const appDir = options.appDir ?? repoRoot;
+  let app: string;
+  try {
+    ({ app } = JSON.parse(fs.readFileSync(path.join(appDir, 'cdktf.json'), 'utf8')) as { app: string });
+  } catch (error) {
+    throw new DeployError(`${appDir} holds no readable cdktf.json: is it a checkout of this repository?`, { cause: error });
+  }
   fs.mkdirSync(options.outdir, { recursive: true });
   const [command, ...args] = app.split(' ');
   const output: string[] = [];
   const code = await new Promise<number>((resolve, reject) => {
     const child = spawn(command === 'node' ? process.execPath : (command as string), args, {
-      cwd: repoRoot,
+      cwd: appDir,
       env: { ...process.env, ...options.env, CDKTF_OUTDIR: options.outdir },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

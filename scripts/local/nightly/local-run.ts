@@ -78,7 +78,7 @@ export async function runNightly(o: NightlyOptions, io: CliIo): Promise<ExitCode
       [LOCAL_ENDPOINT_VARIABLES.mlflowUri]: services.endpoints.mlflow!.trackingUri,
       [LOCAL_ENDPOINT_VARIABLES.scoreInstances]: String(o.scoreInstances),
     };
-    const deployment = await prepareLocalDeployment({ environment: ENVIRONMENT, emulator, workDir: path.join(folder, 'deploy'), synthEnv, log: (line) => io.out(`  [deploy] ${line}`) });
+    const deployment = await prepareLocalDeployment({ environment: ENVIRONMENT, emulator, workDir: path.join(folder, 'deploy'), synthEnv, appDir: o.stacksFrom, log: (line) => io.out(`  [deploy] ${line}`) });
     const [deployed, data, topics] = await Promise.all([
       deployment.deploy(),
       generateNightData(o, path.join(folder, 'data'), pythonBin(), logs, io.out),

@@ -21,6 +21,8 @@ export interface NightlyOptions {
   readonly failGate: boolean;
   /** Deploy `local` with this many scoring instances (the Score step shards its input by S3 key). */
   readonly scoreInstances: number;
+  /** Synthesize the stacks from this checkout's cdktf app instead of this repository's. */
+  readonly stacksFrom?: string;
 }
 
 export const DEFAULTS = {
@@ -52,6 +54,11 @@ export const nightlySpec = {
     },
     'score-instances': { type: 'string', valueName: 'N', description: `Deploy local with N scoring instances: the Score step shards the batch by S3 key (default ${DEFAULTS.scoreInstances}).` },
     'work-dir': { type: 'string', valueName: 'DIR', description: 'Where each run keeps its data, deployment and outputs (default .local/nightly).' },
+    'stacks-from': {
+      type: 'string',
+      valueName: 'DIR',
+      description: 'Deploy the stacks of another checkout of this repository (its cdktf app), e.g. a branch under review; the apps still run from this one.',
+    },
     'keep-services': { type: 'boolean', description: 'Keep the services and the deployment running after the run, until Ctrl-C, for the operator CLIs (--env local).' },
   },
   examples: [
@@ -78,6 +85,7 @@ const optionsSchema = z.object({
   'score-instances': positiveIntFlag.refine((n) => n <= 16, 'expected at most 16 instances on one machine').default(DEFAULTS.scoreInstances),
   'work-dir': z.string().default(path.join(repoRoot, '.local', 'nightly')),
   'keep-services': z.boolean().default(false),
+  'stacks-from': z.string().optional(),
 });
 
 export function toNightlyOptions(raw: Record<string, unknown>): NightlyOptions {
@@ -96,5 +104,6 @@ export function toNightlyOptions(raw: Record<string, unknown>): NightlyOptions {
     keepServices: o['keep-services'],
     failGate: o['fail-gate'],
     scoreInstances,
+    ...(o['stacks-from'] ? { stacksFrom: path.resolve(o['stacks-from']) } : {}),
   };
 }

@@ -1,8 +1,7 @@
 // The README's first command, end to end: the night runs what was deployed. Services started by the run itself,
 // `local` deployed into the AWS emulator with terraform, the deployed schedules' pipelines executed step by step by
 // the local executor with the real trainer and scorer under their container paths, the topic read back.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { main } from '../../../scripts/local/nightly/local-run';
@@ -56,33 +55,21 @@ describe('the local nightly run', () => {
   });
 
   it('fails when one variable of the inference construct is renamed: the run executes the deployed definition, nothing else', async () => {
-    // A copy of the working tree whose Score step passes KAFKA_TOPIC under another name; the first test is the control.
-    // Not under /tmp: every job gets a /tmp of its own, so the copy's .venv would not be visible to the trainer.
-    mkdirSync(path.join(repoRoot, '.local', 'tmp'), { recursive: true });
-    const copy = mkdtempSync(path.join(repoRoot, '.local', 'tmp', 'nightly-renamed-'));
+    // The cdktf app of a copy whose Score step passes KAFKA_TOPIC under another name; the first test is the control.
+    const copy = mkdtempSync(path.join(os.tmpdir(), 'nightly-renamed-'));
     try {
-      const files = execFileSync('git', ['ls-files', '-co', '--exclude-standard'], { cwd: repoRoot, encoding: 'utf8' }).split('\n').filter(Boolean);
-      for (const file of files) {
-        mkdirSync(path.dirname(path.join(copy, file)), { recursive: true });
-        try {
-          copyFileSync(path.join(repoRoot, file), path.join(copy, file));
-        } catch {
-          // Deleted in the working tree but still listed: not part of what runs.
-        }
-      }
-      for (const shared of ['node_modules', '.venv']) symlinkSync(path.join(repoRoot, shared), path.join(copy, shared));
-      mkdirSync(path.join(copy, '.local'));
-      symlinkSync(path.join(repoRoot, '.local', 'kafka'), path.join(copy, '.local', 'kafka'));
+      for (const part of ['main.ts', 'cdktf.json', 'package.json', 'tsconfig.json', 'environments', 'stacks']) cpSync(path.join(repoRoot, part), path.join(copy, part), { recursive: true });
+      symlinkSync(path.join(repoRoot, 'node_modules'), path.join(copy, 'node_modules'));
       const construct = path.join(copy, 'stacks', 'inference-pipeline.ts');
       const source = readFileSync(construct, 'utf8');
       expect(source).toContain('KAFKA_TOPIC: kafka.topic');
       writeFileSync(construct, source.replace('KAFKA_TOPIC: kafka.topic', 'KAFKA_TOPIC_NAME: kafka.topic'));
 
-      const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/local/nightly/local-run.ts', ...SMALL], { cwd: copy, encoding: 'utf8', timeout: 10 * 60_000 });
-      expect(run.status).toBe(1);
-      expect(run.stdout).toMatch(/^ {2}Score +Failed /m);
-      expect(run.stdout).toMatch(/KAFKA_TOPIC/);
-      expect(run.stdout).toMatch(/^ {2}Register +Succeeded/m); // training ran as before: only the renamed variable differs
+      const { code, out } = await night(['--stacks-from', copy], workDir);
+      expect(code).toBe(1);
+      expect(out).toContainEqual(expect.stringMatching(/^ {2}Score +Failed /));
+      expect(out).toContainEqual(expect.stringMatching(/^ +exit message: .*KAFKA_TOPIC .*is required/));
+      expect(out).toContainEqual(expect.stringMatching(/^ {2}Register +Succeeded/)); // training ran as before: only the renamed variable differs
     } finally {
       rmSync(copy, { recursive: true, force: true });
     }
