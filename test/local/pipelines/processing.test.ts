@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { FakeObjectStore } from './support/fake-object-store';
 import { definition, harness, processingInput, processingOutputs, shellProcessing } from './support/harness';
 
@@ -101,6 +102,14 @@ describe('Processing steps', () => {
       ]),
     );
     expect(result.lines).toContain('[Consume] s3://bucket/produced Completed');
+  });
+
+  it("sees its runtime's files by their host path even when they live under /tmp, which is the job's own", async () => {
+    expect(h.root.startsWith('/tmp/')).toBe(true); // the test runtime's root, like a checkout cloned under /tmp
+    const hello = path.join(h.root, 'workdir', 'hello.txt');
+    const result = await h.run(definition([shellProcessing('Reads', `cat ${hello}; touch /tmp/scratch && echo own tmp writable`)]));
+    expect(result.step('Reads')).toMatchObject({ StepStatus: 'Succeeded' });
+    expect(result.lines).toEqual(expect.arrayContaining(['[Reads] hello from the image', '[Reads] own tmp writable']));
   });
 
   it("keeps what a failed job wrote to /opt/ml/output/message as its ExitMessage, with SageMaker's failure reason", async () => {

@@ -37,6 +37,17 @@ export interface JobEngine {
   kill?(instance: InstanceLaunch): void;
 }
 
+/** The folders a job gets of its own; host paths below them are hidden from the job. */
+const JOB_OWN_FOLDERS = ['/opt/ml', '/tmp'];
+
+/**
+ * The runtime's files (e.g. a checkout under /tmp, with its .venv) stay visible where the job's own /tmp would hide
+ * them: bound back, read-only, at the same path inside the job's /tmp.
+ */
+export function visibleRoot(root: string): { source: string; target: string; readOnly: boolean }[] {
+  return JOB_OWN_FOLDERS.some((folder) => root.startsWith(`${folder}/`)) ? [{ source: root, target: root, readOnly: true }] : [];
+}
+
 export function namespaceEngine(support: NamespaceSupport, runtimeOf: (imageUri: string) => LocalRuntime): JobEngine {
   return {
     description: `private mount namespace (${support.mode === 'root' ? 'unshare -m' : 'unshare -Urm'})`,
@@ -47,6 +58,7 @@ export function namespaceEngine(support: NamespaceSupport, runtimeOf: (imageUri:
         mounts: [
           { source: instance.optMl, target: '/opt/ml', readOnly: false },
           { source: instance.tmp, target: '/tmp', readOnly: false },
+          ...visibleRoot(runtime.root),
           ...runtime.binds,
         ],
         workingDir: runtime.workingDir,

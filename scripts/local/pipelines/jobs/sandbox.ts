@@ -166,6 +166,8 @@ export function sandboxScript(spec: SandboxSpec): string {
   }
   for (const dir of new Set(needed)) lines.push(`${mkdir} -p ${R}${q(dir)} || die "cannot create ${dir}"`);
   for (const m of spec.mounts) {
+    // Again here: a target inside an earlier mount (e.g. under the job's own /tmp) needs its mount point there.
+    lines.push(`${mkdir} -p ${R}${q(m.target)} || die "cannot create ${m.target}"`);
     lines.push(`${mount} --bind ${q(m.source)} ${R}${q(m.target)} || die "cannot bind ${m.source} at ${m.target}"`);
     if (m.readOnly) lines.push(`${mount} -o remount,bind,ro ${R}${q(m.target)} || die "cannot make ${m.target} read-only"`);
   }
