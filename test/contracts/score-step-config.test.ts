@@ -3,34 +3,39 @@
 // and means what the environment file says — so a renamed variable fails here, not at 3 a.m. in SageMaker.
 import { loadConfig } from '../../apps/scorer/src/config';
 import { environmentNames, platformNames } from '../../environments';
+import type { EvaluationContext } from '../../scripts/local/pipelines/expressions/evaluate';
+import { evaluate } from '../../scripts/local/pipelines/expressions/evaluate';
+import { resolveParameters } from '../../scripts/local/pipelines/parameters';
 import { pipelineDefinition, synthEnvironment, type Json } from '../infra/support/synthesized';
 
-// What SageMaker substitutes at run time: a parameter's value given when the execution was started, else the
-// default the pipeline definition declares; the execution id is SageMaker's.
+// What SageMaker substitutes at run time, evaluated by the local executor's own expression evaluator (the same code
+// that runs the deployed definitions): parameters given when the execution starts, else the declared defaults.
 const EXECUTION_ID = 'abcd1234efgh';
 
-function resolveExpressions(environment: Record<string, Json>, parameters: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(environment).map(([name, value]) => {
-      if (typeof value === 'string') return [name, value];
-      const get: string = value?.Get ?? '';
-      const resolved = get === 'Execution.PipelineExecutionId' ? EXECUTION_ID : get.startsWith('Parameters.') ? parameters[get.slice('Parameters.'.length)] : undefined;
-      if (resolved === undefined) throw new Error(`${name}: cannot resolve expression ${JSON.stringify(value)}`);
-      return [name, resolved];
-    }),
-  );
+async function resolveEnvironment(definition: Json, environment: Record<string, Json>, started: Record<string, string>): Promise<Record<string, string>> {
+  const parameters = new Map(resolveParameters(definition, started).map((p) => [p.name, p]));
+  const context: EvaluationContext = {
+    parameters,
+    execution: { id: EXECUTION_ID, arn: `arn:aws:sagemaker:eu-central-1:000000000000:pipeline/p/execution/${EXECUTION_ID}`, pipelineName: 'p', pipelineArn: 'arn:aws:sagemaker:eu-central-1:000000000000:pipeline/p', startTime: new Date('2026-12-01T03:00:00Z') },
+    stepProperties: () => undefined,
+    readPropertyFile: () => Promise.reject(new Error('the Score step reads no property file')),
+    readJsonObject: () => Promise.reject(new Error('the Score step reads no JSON object')),
+  };
+  return (await evaluate(environment, context)) as Record<string, string>;
 }
 
 describe.each(environmentNames())('the %s Score step environment', (name) => {
   const synth = synthEnvironment(name);
   const definition = pipelineDefinition(synth, platformNames(synth.config).inferencePipeline);
   const score = definition.Steps.find((s: Json) => s.Type === 'Processing');
-  const defaults: Record<string, string> = Object.fromEntries(definition.Parameters.map((p: Json) => [p.Name, String(p.DefaultValue ?? '')]));
   const today = new Date('2026-12-01T03:00:00Z');
   /** The scorer's configuration for an execution started with these parameter values (a schedule passes none). */
-  const scorerConfig = (started: Record<string, string> = {}) =>
-    loadConfig({ env: resolveExpressions(score.Arguments.Environment, { ...defaults, ...started }), argv: [], now: today });
-  const config = scorerConfig();
+  const scorerConfig = async (started: Record<string, string> = {}) =>
+    loadConfig({ env: await resolveEnvironment(definition, score.Arguments.Environment, started), argv: [], now: today });
+  let config: Awaited<ReturnType<typeof scorerConfig>>;
+  beforeAll(async () => {
+    config = await scorerConfig();
+  });
 
   it('is accepted by the scorer and points it at the SageMaker processing folders', () => {
     expect(config.inputPath).toBe(score.Arguments.ProcessingInputs[0].S3Input.LocalPath);
@@ -49,12 +54,14 @@ describe.each(environmentNames())('the %s Score step environment', (name) => {
     expect(config.runId).toBe(EXECUTION_ID);
     expect(config.runDate).toBe('2026-12-01');
     expect(config.maxRejectedRatio).toBe(synth.config.scoring.maxRejectedRatio);
+    expect(config.minRows).toBe(1);
     expect(config.mlflow.auth.kind).toBe(synth.config.mlflow.server.type === 'sagemaker' ? 'sigv4' : 'none');
   });
 
-  it('passes the alias and date an operator starts a rerun with on to the scorer', () => {
-    const rerun = scorerConfig({ ModelAlias: 'rerun-alias', RunDate: '2026-11-23' });
+  it('passes the alias, date and minimum rows an operator starts a rerun with on to the scorer', async () => {
+    const rerun = await scorerConfig({ ModelAlias: 'rerun-alias', RunDate: '2026-11-23', MinRows: '0' });
     expect(rerun.model).toEqual({ name: synth.config.mlflow.modelName, alias: 'rerun-alias' });
     expect(rerun.runDate).toBe('2026-11-23');
+    expect(rerun.minRows).toBe(0);
   });
 });
