@@ -16,12 +16,12 @@ export const processIo: CliIo = {
  * Runs one CLI and resolves to its exit code (never throws), so that tests can call it directly and the
  * script's entry only has to set process.exitCode.
  */
-export async function runCli<O extends Record<string, OptionSpec>>(
+export async function runCli<O extends Record<string, OptionSpec>, C extends number = ExitCode>(
   spec: CliSpec<O>,
   argv: readonly string[],
-  action: (options: ParsedOptions<O>, io: CliIo) => Promise<ExitCode>,
+  action: (options: ParsedOptions<O>, io: CliIo) => Promise<C>,
   io: CliIo = processIo,
-): Promise<ExitCode> {
+): Promise<C | ExitCode> {
   try {
     const parsed = parseCli(spec, argv);
     if (parsed.help) {
