@@ -1,5 +1,6 @@
 // The edge of every operator CLI: parse, run, print errors with their causes, and exit with the outcome code.
 import { CliSpec, OptionSpec, ParsedOptions, parseCli } from './args';
+import { credentialProblem } from './aws-errors';
 import { CliError, ExitCode, describeError } from './errors';
 
 export interface CliIo {
@@ -30,7 +31,11 @@ export async function runCli<O extends Record<string, OptionSpec>, C extends num
     }
     return await action(parsed.options, io);
   } catch (error) {
-    io.err(describeError(error));
+    const described = describeError(error);
+    io.err(described);
+    // A credential problem deep in the chain (an MLflow call signed with AWS credentials, an S3 write) gets its fix.
+    const credentials = credentialProblem(error);
+    if (credentials && !described.includes(credentials.split('. ')[0]!)) io.err(`AWS credentials: ${credentials}`);
     // Errors from the apps' own modules carry `retryable` too (ScorerError, EnvironmentConfigError).
     if ((error as { retryable?: unknown } | null)?.retryable === true) io.err('(retrying may help: the failure looks transient)');
     return error instanceof CliError ? error.exitCode : ExitCode.failed;
@@ -38,7 +43,7 @@ export async function runCli<O extends Record<string, OptionSpec>, C extends num
 }
 
 /** For a script's `if (require.main === module)` block. */
-export function exitWith(code: Promise<ExitCode>): void {
+export function exitWith(code: Promise<number>): void {
   code.then(
     (value) => {
       process.exitCode = value;
