@@ -23,6 +23,10 @@ export async function runCli<O extends Record<string, OptionSpec>, C extends num
   action: (options: ParsedOptions<O>, io: CliIo) => Promise<C>,
   io: CliIo = processIo,
 ): Promise<C | ExitCode> {
+  // The AWS SDK warns on Node 20 that its releases after January 2027 need Node 22. The versions this project pins
+  // support Node 20, and the lock file, not the operator, decides when to take newer ones (npm then reports their
+  // engines); so our commands do not repeat that notice on every run. The SDK's own switch; an explicit value wins.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   try {
     const parsed = parseCli(spec, argv);
     if (parsed.help) {

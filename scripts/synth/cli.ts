@@ -2,6 +2,7 @@
 // app prints twice: live and again in its error summary), then runs `cdktf synth` without its version check
 // (CHECKPOINT_DISABLE=1: the check calls HashiCorp's checkpoint service, which offline machines cannot reach).
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { EnvironmentConfigError, loadEnvironments } from '../../environments';
 import { CliSpec, OptionSpec } from '../cli/args';
@@ -25,12 +26,22 @@ export interface SynthDeps {
   runCdktf: (args: readonly string[]) => Promise<number>;
 }
 
+/**
+ * cdktf's environment: no version check, and no TF_CLI_CONFIG_FILE that names a missing file (terraform, which cdktf
+ * runs for its version, would warn about it three times per synth; synth reads no CLI configuration).
+ */
+export function synthEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const result: NodeJS.ProcessEnv = { ...env, CHECKPOINT_DISABLE: '1' };
+  if (result.TF_CLI_CONFIG_FILE && !fs.existsSync(result.TF_CLI_CONFIG_FILE)) delete result.TF_CLI_CONFIG_FILE;
+  return result;
+}
+
 function runCdktf(args: readonly string[]): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawn(path.join(repoRoot, 'node_modules', '.bin', 'cdktf'), [...args], {
       cwd: repoRoot,
       stdio: 'inherit',
-      env: { ...process.env, CHECKPOINT_DISABLE: '1' },
+      env: synthEnv(process.env),
     });
     child.on('error', reject);
     child.on('close', (code) => resolve(code ?? ExitCode.failed));

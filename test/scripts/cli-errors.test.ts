@@ -8,7 +8,7 @@ import { loadEnvironmentForCli } from '../../scripts/cli/environment';
 import { CliError, ExitCode, describeError } from '../../scripts/cli/errors';
 import { runCli } from '../../scripts/cli/main';
 import { listPipelineRuns } from '../../scripts/pipelines/runs';
-import { synthCommand } from '../../scripts/synth/cli';
+import { synthCommand, synthEnv } from '../../scripts/synth/cli';
 import { rawEnvironment } from '../infra/support/synthesized';
 import { temporaryDirectories } from '../infra/support/temporary';
 import { captureIo } from './support';
@@ -54,6 +54,13 @@ describe('an invalid environment file in an operator command', () => {
     expect(cdktfRan).toBe(false);
     expect(io.text()).toMatch(/^Invalid environment configuration:\nenvironments\/staging\.ts: account\.region: /);
     expect(io.text().split('account.region').length - 1).toBe(1);
+  });
+
+  it('runs cdktf without its version check and without a CLI config file that does not exist', () => {
+    const existing = path.join(temporary('tf-config-'), 'terraformrc');
+    writeFileSync(existing, '');
+    expect(synthEnv({ TF_CLI_CONFIG_FILE: '/nonexistent/.terraformrc' })).toEqual({ CHECKPOINT_DISABLE: '1' });
+    expect(synthEnv({ TF_CLI_CONFIG_FILE: existing })).toEqual({ CHECKPOINT_DISABLE: '1', TF_CLI_CONFIG_FILE: existing });
   });
 
   it('lets npm run synth run cdktf once every environment is valid (positive control)', async () => {

@@ -4,6 +4,7 @@
 // Scripts that hand their flags to a tool (tsc, jest) show that tool's help and its own errors.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
@@ -26,10 +27,10 @@ interface Run {
   seconds: number;
 }
 
-function npmRun(script: string, args: string[]): Promise<Run> {
+function npmRun(script: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Run> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn('npm', ['run', script, '--', ...args], { cwd: repoRoot, env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('npm', ['run', script, '--', ...args], { cwd: repoRoot, env: { ...env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -83,5 +84,21 @@ describe('every npm script', () => {
     expect({ code: run.code, names: /no-such-flag/.test(run.output) }).toEqual({ code: 2, names: true });
     expect(run.output).not.toMatch(STACK_FRAME);
     expect(run.output).not.toMatch(/npm warn/i);
+  });
+
+  it('an operator command without AWS credentials says what is missing and how to sign in: one message, exit 1, no SDK notices', async () => {
+    const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('AWS_')));
+    const none = fs.mkdtempSync(path.join(os.tmpdir(), 'no-aws-'));
+    const run = await npmRun('pipeline:list', ['--env', 'staging'], {
+      ...env,
+      AWS_CONFIG_FILE: path.join(none, 'config'),
+      AWS_SHARED_CREDENTIALS_FILE: path.join(none, 'credentials'),
+      AWS_EC2_METADATA_DISABLED: 'true',
+    });
+    fs.rmSync(none, { recursive: true, force: true });
+    expect(run.code).toBe(1);
+    expect(run.output).toMatch(/Listing executions of mlp-staging-training failed: no AWS credentials were found .*aws sso login/);
+    expect(run.output).not.toMatch(/deployed|NodeVersionSupportWarning/);
+    expect(run.output).not.toMatch(STACK_FRAME);
   });
 });
