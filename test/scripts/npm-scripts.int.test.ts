@@ -101,4 +101,14 @@ describe('every npm script', () => {
     expect(run.output).not.toMatch(/deployed|NodeVersionSupportWarning/);
     expect(run.output).not.toMatch(STACK_FRAME);
   });
+
+  it.each([
+    ['test:unit', 'test/scripts/cli-args.test.ts'],
+    ['test:integration', 'test/infra/terraform-json.int.test.ts'],
+  ])('`npm run %s -- <file>` selects that file only (jest takes the path as a pattern, not as a project name)', async (script, file) => {
+    const run = await npmRun(script, [file, '--listTests']);
+    expect(run.code).toBe(0);
+    const listed = run.output.split('\n').filter((line) => line.startsWith('/'));
+    expect(listed).toEqual([path.join(repoRoot, file)]);
+  });
 });
