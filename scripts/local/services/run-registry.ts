@@ -77,9 +77,30 @@ export function listRuns(baseDir: string): RunInfo[] {
           if (Number.isInteger(pid) && pid > 0) pids[f.slice(0, -4)] = pid;
         }
       }
-      return { id: e.name, dir, record, ownerAlive: record !== undefined && isAlive(record.ownerPid), pids };
+      return { id: e.name, dir, record, ownerAlive: record !== undefined && isAlive(record.ownerPid) && !startedAfter(record.ownerPid, record.startedAt), pids };
     });
 }
+
+/**
+ * Guards against pid reuse for owners: a process that started after the run was recorded cannot be its owner (the
+ * owner died and the system gave its pid to someone else, who must never be signalled by `stop --all`). Linux only;
+ * elsewhere every live pid counts.
+ */
+function startedAfter(pid: number, recordedAt: string): boolean {
+  try {
+    const bootSeconds = Number(/^btime (\d+)$/m.exec(fs.readFileSync('/proc/stat', 'utf8'))?.[1]);
+    // Field 22 of /proc/PID/stat, counted after the parenthesised command name: start time in clock ticks after boot.
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const startedAt = (bootSeconds + Number(fields[19]) / CLOCK_TICKS_PER_SECOND) * 1000;
+    // Slack: boot time and ticks are coarse (a second or more off in containers); a reused pid starts much later.
+    return Number.isFinite(startedAt) && startedAt > Date.parse(recordedAt) + 5_000;
+  } catch {
+    return false;
+  }
+}
+
+/** USER_HZ: 100 on every Linux architecture Node runs on. */
+const CLOCK_TICKS_PER_SECOND = 100;
 
 /** Guards against pid reuse: a recorded pid is ours only if the process still runs inside the run folder. */
 function belongsToRun(pid: number, runDir: string): boolean {

@@ -45,10 +45,11 @@ afterEach(() => {
 });
 
 /** A run folder as startServices leaves it, with one running "service" (a sleep in its own process group). */
-function fakeRun(id: string, options: { ownerPid: number; keep: boolean }): { dir: string; servicePid: number } {
+function fakeRun(id: string, options: { ownerPid: number; keep: boolean; startedAt?: Date }): { dir: string; servicePid: number } {
   const dir = path.join(baseDir, 'run', id);
   fs.mkdirSync(path.join(dir, 'pids'), { recursive: true });
-  writeRunRecord(dir, { ownerPid: options.ownerPid, startedAt: new Date().toISOString(), keep: options.keep, env: { KAFKA_BROKERS: '127.0.0.1:1' } });
+  const startedAt = (options.startedAt ?? new Date()).toISOString();
+  writeRunRecord(dir, { ownerPid: options.ownerPid, startedAt, keep: options.keep, env: { KAFKA_BROKERS: '127.0.0.1:1' } });
   const service = spawn('sleep', ['300'], { cwd: dir, detached: true, stdio: 'ignore' });
   service.unref();
   started.push(service.pid!);
@@ -142,6 +143,17 @@ describe('npm run services -- stop', () => {
     expect(await waitUntilDead(owner.pid!)).toBe(true);
     expect(await waitUntilDead(run.servicePid)).toBe(true);
     expect(listRuns(baseDir)).toEqual([]);
+  });
+
+  it('never signals a process that merely reuses a dead owner\'s pid: the run counts as stale', async () => {
+    // A process started after the run was recorded cannot be its owner.
+    const stranger = spawn('sleep', ['300'], { detached: true, stdio: 'ignore' });
+    started.push(stranger.pid!);
+    const run = fakeRun('reused', { ownerPid: stranger.pid!, keep: false, startedAt: new Date(Date.now() - 3_600_000) });
+    expect(await servicesCli(['stop', '--all', '--timeout', '1s'], captureIo(), deps())).toBe(0);
+    expect(await waitUntilDead(run.servicePid)).toBe(true);
+    expect(isAlive(stranger.pid!)).toBe(true);
+    expect(fs.existsSync(run.dir)).toBe(false);
   });
 
   it('exits 1 and names what could not be stopped', async () => {
