@@ -3,29 +3,39 @@
 // printing the wall-clock time when its process starts and ends, so that what the executor adds is measured from
 // outside the job: step start → job process start (namespace, folders, config; S3 download shown apart) and job
 // process end → step Succeeded (S3 upload shown apart, records, events).
-//   npm run bench:executor [-- --jobs 10]
+//   npm run bench:executor [-- --jobs 10]   (--help for the options)
 // Uses the emulator in the environment (AWS_ENDPOINT_URL, …) or starts one.
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openExecutionStore, startExecution } from '../local/pipelines';
+import { z } from 'zod';
+import { CliSpec, OptionSpec, positiveIntFlag, validateOptions } from '../cli/args';
+import { ExitCode } from '../cli/errors';
+import { exitWith, runCli } from '../cli/main';
 import { startServices, type RunningServices } from '../local/services';
 
 const TARGET_MS = 1000;
-const jobsOption = process.argv.indexOf('--jobs');
-const jobs = jobsOption >= 0 ? Number(process.argv[jobsOption + 1]) : 10;
-if (!Number.isInteger(jobs) || jobs < 2) {
-  console.error('--jobs expects a whole number of at least 2');
-  process.exit(2);
-}
+
+export const benchSpec = {
+  command: 'npm run bench:executor --',
+  summary:
+    "Measure the local pipeline executor's own overhead per job (step start → job process start, job process end → step " +
+    'Succeeded; S3 transfers shown apart) on a chain of small Processing and Training jobs, next to its target (< 1 s). ' +
+    'Uses the AWS emulator in the environment (AWS_ENDPOINT_URL) or starts one.',
+  options: { jobs: { type: 'string', valueName: 'N', description: 'Sequential jobs in the chain, at least 2 (default 10).' } },
+  notes: ['Exit codes: 0 measured, 1 the benchmark pipeline failed, 2 bad usage.'],
+} satisfies CliSpec<Record<string, OptionSpec>>;
+
+const optionsSchema = z.object({ jobs: positiveIntFlag.refine((n) => n >= 2, 'expected at least 2').default(10) });
 
 const IMAGE = '000000000000.dkr.ecr.us-east-1.amazonaws.com/bench/tools:1';
 const ROLE = 'arn:aws:iam::000000000000:role/bench';
 const STAMP = 'echo "BENCH_START $(date +%s%3N)"; cat /opt/ml/processing/input/* > /opt/ml/processing/output/copy.txt; echo "BENCH_END $(date +%s%3N)"';
 const TRAIN_STAMP = 'echo "BENCH_START $(date +%s%3N)"; cp /opt/ml/input/data/train/* /opt/ml/model/; echo "BENCH_END $(date +%s%3N)"';
 
-function definition(bucket: string): string {
+function definition(bucket: string, jobs: number): string {
   const steps = Array.from({ length: jobs }, (_, i) => {
     const name = `Job${String(i + 1).padStart(2, '0')}`;
     const dependsOn = i === 0 ? {} : { DependsOn: [`Job${String(i).padStart(2, '0')}`] };
@@ -74,7 +84,7 @@ function runtimesFile(dir: string): string {
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const fmt = (ms: number) => `${Math.round(ms)} ms`.padStart(8);
 
-async function main(): Promise<void> {
+async function main(jobs: number): Promise<void> {
   let services: RunningServices | undefined;
   if (!process.env.AWS_ENDPOINT_URL) {
     services = await startServices({ only: ['aws'], log: () => undefined });
@@ -91,7 +101,7 @@ async function main(): Promise<void> {
     const dir = mkdtempSync(path.join(tmpdir(), 'bench-executor-'));
     const stamps = new Map<string, { start?: number; end?: number }>();
     const started = await startExecution({
-      definition: definition(bucket),
+      definition: definition(bucket, jobs),
       pipelineName: 'bench-executor',
       pipelineArn: 'arn:aws:sagemaker:us-east-1:000000000000:pipeline/bench-executor',
       aws,
@@ -136,7 +146,11 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exitCode = 1;
-});
+if (require.main === module) {
+  exitWith(
+    runCli(benchSpec, process.argv.slice(2), async (raw) => {
+      await main(validateOptions(optionsSchema, raw).jobs);
+      return ExitCode.ok;
+    }),
+  );
+}

@@ -1,7 +1,6 @@
 // Benchmark of the batch scorer end to end (read → validate → score → publish with acks=all to the local broker),
 // next to Kafka's own ProducerPerformance with the same record count, record size and acks as the ceiling.
-//   npm run bench:scorer [-- --rows 1000000 --format csv|parquet --files 4 --compression none|gzip]
-//                        [--node-args "--cpu-prof --cpu-prof-dir=/tmp/prof"]   (profiles main and producer thread)
+//   npm run bench:scorer -- --help    (options: --rows, --format, --files, --compression, --node-args for profiling)
 // Compression defaults to none on both sides so that the comparison is of the same bytes on the wire.
 // Uses the local services in the environment (KAFKA_BROKERS, MLFLOW_TRACKING_URI) or starts Kafka and MLflow.
 import { execFileSync, spawn } from 'node:child_process';
@@ -10,27 +9,47 @@ import * as path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { predictionMessage } from '../../apps/scorer/src/contract/message';
 import type { RunManifest } from '../../apps/scorer/src/manifest';
-import { runKafkaTool, startServices, type RunningServices } from '../local/services';
+import { z } from 'zod';
+import { CliSpec, OptionSpec, positiveIntFlag, validateOptions } from '../cli/args';
+import { ExitCode } from '../cli/errors';
+import { exitWith, runCli } from '../cli/main';
+import { ensureInstalled, runKafkaTool, startServices, type RunningServices } from '../local/services';
 
 const ROOT = path.resolve(__dirname, '../..');
 const PYTHON = path.join(ROOT, '.venv/bin/python');
 
-function option(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : fallback;
-}
+export const benchSpec = {
+  command: 'npm run bench:scorer --',
+  summary:
+    "Benchmark the batch scorer end to end (read → validate → score → publish with acks=all to the local broker) next to Kafka's " +
+    'own ProducerPerformance with the same record count, record size and acks as the ceiling. Uses the services in the ' +
+    'environment (KAFKA_BROKERS, MLFLOW_TRACKING_URI) or starts Kafka and MLflow.',
+  options: {
+    rows: { type: 'string', valueName: 'N', description: 'Rows to score (default 1000000).' },
+    format: { type: 'string', valueName: 'csv|parquet', description: 'Input format (default csv).' },
+    files: { type: 'string', valueName: 'N', description: 'Input files the rows are split into (default 4).' },
+    compression: { type: 'string', valueName: 'none|gzip', description: "Producer compression on both sides, as the scorer's KAFKA_COMPRESSION (default none: the same bytes on the wire)." },
+    'node-args': { type: 'string', valueName: 'ARGS', description: 'Extra node flags for the scorer process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".' },
+  },
+  examples: ['npm run bench:scorer', 'npm run bench:scorer -- --rows 100000 --format parquet'],
+  notes: ['The data set is generated once per (rows, format, files) under .local/bench/scorer and reused.', 'Exit codes: 0 measured, 1 the scorer or the ceiling run failed, 2 bad usage.'],
+} satisfies CliSpec<Record<string, OptionSpec>>;
 
-const rows = Number(option('rows', '1000000'));
-const format = option('format', 'csv');
-const files = Number(option('files', '4'));
-const compression = option('compression', 'none');
-// Extra node flags for the scorer process (NODE_OPTIONS refuses --cpu-prof).
-const nodeArgs = option('node-args', '').split(' ').filter(Boolean);
+const optionsSchema = z.object({
+  rows: positiveIntFlag.default(1_000_000),
+  format: z.enum(['csv', 'parquet']).default('csv'),
+  files: positiveIntFlag.default(4),
+  compression: z.enum(['none', 'gzip']).default('none'),
+  'node-args': z.string().default(''),
+});
+
+type BenchOptions = z.infer<typeof optionsSchema>;
+
 // The scorer creates its topics with 3 partitions (KAFKA_CREATE_TOPICS); the ceiling gets the same.
 const partitions = 3;
 
 /** Generated once per (rows, format, files) and reused: generating is not what is measured. */
-function dataset(): string {
+function dataset({ rows, format, files }: BenchOptions): string {
   const dir = path.join(ROOT, '.local/bench/scorer', `${rows}-${format}-${files}`);
   if (existsSync(path.join(dir, 'done'))) return path.join(dir, 'data');
   rmSync(dir, { recursive: true, force: true });
@@ -45,7 +64,7 @@ function dataset(): string {
  * Runs the built scorer like the container does and samples its peak RSS (VmHWM) and CPU time from /proc.
  * CPU seconds per row is steadier than rows/s on a shared two-core machine, where the broker competes for CPU.
  */
-async function runScorer(env: Record<string, string>): Promise<{ code: number | null; peakRssMb: number; wallSeconds: number; cpuSeconds: number }> {
+async function runScorer(env: Record<string, string>, nodeArgs: readonly string[]): Promise<{ code: number | null; peakRssMb: number; wallSeconds: number; cpuSeconds: number }> {
   const started = Date.now();
   const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'apps/scorer/dist/main.js')], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   let peakKb = 0;
@@ -72,7 +91,12 @@ async function runScorer(env: Record<string, string>): Promise<{ code: number | 
   return { code, peakRssMb: peakKb / 1024, wallSeconds: (Date.now() - started) / 1000, cpuSeconds: cpuTicks / 100 };
 }
 
-async function main(): Promise<void> {
+async function main(options: BenchOptions): Promise<void> {
+  const { rows, compression } = options;
+  // Extra node flags for the scorer process (NODE_OPTIONS refuses --cpu-prof).
+  const nodeArgs = options['node-args'].split(' ').filter(Boolean);
+  // The trainer's generator and the model fixture run in .venv; ProducerPerformance needs the Kafka jars.
+  await ensureInstalled(['kafka', 'mlflow']);
   let services: RunningServices | undefined;
   let env: Record<string, string>;
   if (process.env.KAFKA_BROKERS && process.env.MLFLOW_TRACKING_URI) {
@@ -82,7 +106,7 @@ async function main(): Promise<void> {
     env = services.env();
   }
   try {
-    const input = dataset();
+    const input = dataset(options);
     console.log('building the scorer (apps/scorer/dist)...');
     execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(ROOT, 'apps/scorer/tsconfig.json')], { stdio: 'inherit' });
     const model = `bench-churn-${Date.now().toString(36)}`;
@@ -107,7 +131,7 @@ async function main(): Promise<void> {
       KAFKA_COMPRESSION: compression,
       RUN_ID: 'bench',
       MODEL_CACHE_DIR: path.join(ROOT, '.local/bench/scorer/models'),
-    });
+    }, nodeArgs);
     const manifest = JSON.parse(readFileSync(path.join(output, 'manifest.json'), 'utf8')) as RunManifest;
     if (scorer.code !== 0) throw new Error(`the scorer failed (exit ${scorer.code}): ${JSON.stringify(manifest.error)}`);
 
@@ -147,7 +171,11 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+if (require.main === module) {
+  exitWith(
+    runCli(benchSpec, process.argv.slice(2), async (raw) => {
+      await main(validateOptions(optionsSchema, raw));
+      return ExitCode.ok;
+    }),
+  );
+}

@@ -16,6 +16,8 @@ export interface OptionSpec {
 export interface CliSpec<O extends Record<string, OptionSpec>> {
   /** How the operator runs it, e.g. `npm run pipeline:start --`. */
   command: string;
+  /** What follows the command in the usage line (default `[options]`). */
+  arguments?: string;
   summary: string;
   options: O;
   examples?: string[];
@@ -44,7 +46,7 @@ export function usageText<O extends Record<string, OptionSpec>>(spec: CliSpec<O>
     return { flag, text: `${option.description}${repeat}` };
   });
   const width = Math.max(...rows.map((row) => row.flag.length)) + 2;
-  const lines = [`Usage: ${spec.command} [options]`, '', spec.summary, '', 'Options:'];
+  const lines = [`Usage: ${spec.command} ${spec.arguments ?? '[options]'}`, '', spec.summary, '', 'Options:'];
   for (const row of rows) lines.push(`  ${row.flag.padEnd(width)}${row.text}`);
   if (spec.examples?.length) lines.push('', 'Examples:', ...spec.examples.map((example) => `  ${example}`));
   if (spec.notes?.length) lines.push('', ...spec.notes);

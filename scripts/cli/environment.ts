@@ -3,9 +3,9 @@
 import { EnvironmentConfig, EnvironmentConfigError, loadEnvironment } from '../../environments';
 import { UsageError } from './errors';
 
-export function loadEnvironmentForCli(name: string): EnvironmentConfig {
+export function loadEnvironmentForCli(name: string, directory?: string): EnvironmentConfig {
   try {
-    return loadEnvironment(name);
+    return loadEnvironment(name, directory);
   } catch (error) {
     if (error instanceof EnvironmentConfigError) {
       throw new UsageError(`--env ${name}: the environment config cannot be used:\n${error.message}`, { cause: error });

@@ -31,15 +31,24 @@ export class UsageError extends CliError {
   }
 }
 
-/** The error's message followed by its chain of causes, one per line, so nothing is swallowed. */
+/**
+ * The error's message followed by its chain of causes, one per line, so nothing is swallowed. A cause whose message
+ * the text already holds (errors that quote their cause) is not repeated, and zod's issue dumps are left out: our
+ * code always turns zod issues into a message naming the field, which the error wrapping them carries.
+ */
 export function describeError(error: unknown): string {
   const lines: string[] = [];
   let current: unknown = error;
   for (let depth = 0; current !== undefined && current !== null && depth < 5; depth += 1) {
-    // The CLI's own errors are already phrased for the operator; other errors keep their type name.
-    const own = depth === 0 && current instanceof CliError;
-    const text = current instanceof Error ? (own ? current.message : `${current.name}: ${current.message}`) : String(current);
-    lines.push(depth === 0 ? text : `  caused by ${text}`);
+    if (depth > 0 && current instanceof Error && current.name === 'ZodError') break;
+    const message = current instanceof Error ? current.message : String(current);
+    const printed = lines.join('\n');
+    if (depth === 0 || (message.trim() !== '' && !printed.includes(message.trim()))) {
+      // The CLI's own errors are already phrased for the operator; other errors keep their type name.
+      const own = depth === 0 && current instanceof CliError;
+      const text = current instanceof Error && !own ? `${current.name}: ${message}` : message;
+      lines.push(depth === 0 ? text : `  caused by ${text}`);
+    }
     current = current instanceof Error ? current.cause : undefined;
   }
   return lines.join('\n');

@@ -1,5 +1,6 @@
 // The edge of every operator CLI: parse, run, print errors with their causes, and exit with the outcome code.
 import { CliSpec, OptionSpec, ParsedOptions, parseCli } from './args';
+import { credentialProblem } from './aws-errors';
 import { CliError, ExitCode, describeError } from './errors';
 
 export interface CliIo {
@@ -16,12 +17,16 @@ export const processIo: CliIo = {
  * Runs one CLI and resolves to its exit code (never throws), so that tests can call it directly and the
  * script's entry only has to set process.exitCode.
  */
-export async function runCli<O extends Record<string, OptionSpec>>(
+export async function runCli<O extends Record<string, OptionSpec>, C extends number = ExitCode>(
   spec: CliSpec<O>,
   argv: readonly string[],
-  action: (options: ParsedOptions<O>, io: CliIo) => Promise<ExitCode>,
+  action: (options: ParsedOptions<O>, io: CliIo) => Promise<C>,
   io: CliIo = processIo,
-): Promise<ExitCode> {
+): Promise<C | ExitCode> {
+  // The AWS SDK warns on Node 20 that its releases after January 2027 need Node 22. The versions this project pins
+  // support Node 20, and the lock file, not the operator, decides when to take newer ones (npm then reports their
+  // engines); so our commands do not repeat that notice on every run. The SDK's own switch; an explicit value wins.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   try {
     const parsed = parseCli(spec, argv);
     if (parsed.help) {
@@ -30,7 +35,11 @@ export async function runCli<O extends Record<string, OptionSpec>>(
     }
     return await action(parsed.options, io);
   } catch (error) {
-    io.err(describeError(error));
+    const described = describeError(error);
+    io.err(described);
+    // A credential problem deep in the chain (an MLflow call signed with AWS credentials, an S3 write) gets its fix.
+    const credentials = credentialProblem(error);
+    if (credentials && !described.includes(credentials.split('. ')[0]!)) io.err(`AWS credentials: ${credentials}`);
     // Errors from the apps' own modules carry `retryable` too (ScorerError, EnvironmentConfigError).
     if ((error as { retryable?: unknown } | null)?.retryable === true) io.err('(retrying may help: the failure looks transient)');
     return error instanceof CliError ? error.exitCode : ExitCode.failed;
@@ -38,7 +47,7 @@ export async function runCli<O extends Record<string, OptionSpec>>(
 }
 
 /** For a script's `if (require.main === module)` block. */
-export function exitWith(code: Promise<ExitCode>): void {
+export function exitWith(code: Promise<number>): void {
   code.then(
     (value) => {
       process.exitCode = value;

@@ -1,5 +1,5 @@
 // Starting, listing and describing pipeline executions with the AWS SDK. Errors from the API are wrapped with
-// what was being done and whether retrying can help (throttling and 5xx can; validation and not-found cannot).
+// what was being done, the cause and its fix, and whether retrying can help (scripts/cli/aws-errors.ts).
 import {
   DescribePipelineCommand,
   DescribePipelineExecutionCommand,
@@ -7,6 +7,7 @@ import {
   ListPipelineExecutionsCommand,
   StartPipelineExecutionCommand,
 } from '@aws-sdk/client-sagemaker';
+import { awsError } from '../cli/aws-errors';
 import { CliError } from '../cli/errors';
 import type { SageMakerApi } from './client';
 import { PipelineParameter, checkOverrides, declaredParameters } from './parameters';
@@ -38,17 +39,8 @@ export interface RunSummary {
   failureReason?: string;
 }
 
-export function awsError(action: string, error: unknown): CliError {
-  const details = (error ?? {}) as { $metadata?: { httpStatusCode?: number }; $response?: { statusCode?: number }; name?: string };
-  const status = details.$metadata?.httpStatusCode ?? details.$response?.statusCode ?? 0;
-  // An HTML error page instead of an AWS JSON answer: the endpoint (e.g. a local emulator) lacks this API.
-  if (error instanceof SyntaxError) {
-    return new CliError(`${action} failed: the endpoint answered${status ? ` HTTP ${status}` : ''} with a non-AWS response; it probably does not implement this API`, { cause: error });
-  }
-  const retryable = status >= 500 || status === 429 || /Throttl|Timeout|ECONNREFUSED|ECONNRESET/i.test(`${details.name} ${String(error)}`);
-  const detail = error instanceof Error ? error.message : String(error);
-  return new CliError(`${action} failed: ${detail}`, { cause: error, retryable });
-}
+/** What a missing pipeline most likely means. */
+const notDeployed = (pipelineName: string) => `is the environment deployed? ${pipelineName} is created by \`npx cdktf deploy <env>\``;
 
 export async function startPipelineRun(
   client: SageMakerApi,
@@ -58,7 +50,7 @@ export async function startPipelineRun(
   const pipeline = await client
     .send(new DescribePipelineCommand({ PipelineName: request.pipelineName }))
     .catch((error: unknown) => {
-      throw awsError(`Describing pipeline ${request.pipelineName} (is the environment deployed?)`, error);
+      throw awsError(`Describing pipeline ${request.pipelineName}`, error, { notFound: notDeployed(request.pipelineName) });
     });
   checkOverrides(request.parameters, declaredParameters(pipeline.PipelineDefinition ?? '{}'), request.pipelineName);
   const response = await client
@@ -81,7 +73,7 @@ export async function listPipelineRuns(client: SageMakerApi, pipelineName: strin
   const response = await client
     .send(new ListPipelineExecutionsCommand({ PipelineName: pipelineName, MaxResults: max, SortBy: 'CreationTime', SortOrder: 'Descending' }))
     .catch((error: unknown) => {
-      throw awsError(`Listing executions of ${pipelineName} (is the environment deployed?)`, error);
+      throw awsError(`Listing executions of ${pipelineName}`, error, { notFound: notDeployed(pipelineName) });
     });
   const runs = (response.PipelineExecutionSummaries ?? []).map((summary) => ({
     arn: summary.PipelineExecutionArn ?? '?',

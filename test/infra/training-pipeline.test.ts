@@ -1,9 +1,42 @@
 import { pipelineDefinition, reference, resource, synthEnvironment, type Json } from './support/synthesized';
 
-const RETRIES = [
-  { ExceptionType: ['Step.SERVICE_FAULT', 'Step.THROTTLING'], IntervalSeconds: 10, BackoffRate: 2, MaxAttempts: 5 },
-  { ExceptionType: ['SageMaker.JOB_INTERNAL_ERROR', 'SageMaker.CAPACITY_ERROR', 'SageMaker.RESOURCE_LIMIT'], IntervalSeconds: 60, BackoffRate: 2, MaxAttempts: 3 },
-];
+// SageMaker's retry policy contract ("Retry Policy for Pipeline Steps"): what each exception type means, and the
+// service's limits on a policy. Only transient failures are worth retrying; the job's own errors (our code, bad
+// data) are not among the types, so a failing trainer is never rerun.
+const STEP_EXCEPTIONS = ['Step.SERVICE_FAULT', 'Step.THROTTLING'];
+const JOB_EXCEPTIONS = ['SageMaker.JOB_INTERNAL_ERROR', 'SageMaker.CAPACITY_ERROR', 'SageMaker.RESOURCE_LIMIT'];
+const LIMITS = { maxAttempts: [1, 20], intervalSeconds: [1, 43_200] } as const;
+
+/** Longest time one step can spend waiting between retries under its policies (every attempt failing). */
+function worstCaseRetryWaitSeconds(policies: readonly Json[]): number {
+  return policies.reduce((total, policy) => {
+    let wait = 0;
+    for (let attempt = 0; attempt < policy.MaxAttempts; attempt += 1) wait += policy.IntervalSeconds * policy.BackoffRate ** attempt;
+    return total + wait;
+  }, 0);
+}
+
+/** What a job step's retry policies must do, asserted on the synthesized definition. */
+function expectTransientRetries(step: Json): void {
+  const policies: Json[] = step.RetryPolicies;
+  const types: string[] = policies.flatMap((policy) => policy.ExceptionType);
+  // Every transient failure is retried, each by exactly one policy, and nothing else is.
+  expect([...types].sort()).toEqual([...STEP_EXCEPTIONS, ...JOB_EXCEPTIONS].sort());
+  for (const policy of policies) {
+    expect(policy.MaxAttempts).toBeGreaterThanOrEqual(LIMITS.maxAttempts[0]);
+    expect(policy.MaxAttempts).toBeLessThanOrEqual(LIMITS.maxAttempts[1]);
+    expect(policy.IntervalSeconds).toBeGreaterThanOrEqual(LIMITS.intervalSeconds[0]);
+    expect(policy.IntervalSeconds).toBeLessThanOrEqual(LIMITS.intervalSeconds[1]);
+    // Backing off: each retry waits at least as long as the one before.
+    expect(policy.BackoffRate).toBeGreaterThanOrEqual(1);
+  }
+  // Capacity and internal errors of a training job wait at least a minute: a new job right away meets the same shortage.
+  const jobPolicy = policies.find((policy) => policy.ExceptionType.includes('SageMaker.CAPACITY_ERROR'));
+  expect(jobPolicy.IntervalSeconds).toBeGreaterThanOrEqual(60);
+  // Retrying cannot push a night's run past the next night: at most an hour of waiting per step.
+  expect(worstCaseRetryWaitSeconds(policies)).toBeLessThanOrEqual(3_600);
+}
+
 const RUN_ID = { Get: 'Execution.PipelineExecutionId' };
 const runUri = (bucket: string, output: string) => ({ 'Std:Join': { On: '/', Values: [`s3://${bucket}/runs/training`, RUN_ID, output] } });
 
@@ -56,6 +89,9 @@ describe.each(['staging', 'prod'])('training pipeline of %s', (name) => {
     expect(gate.Arguments.IfSteps).toHaveLength(1);
     expect([fail.Name, fail.Type]).toEqual(['QualityGateFailed', 'Fail']);
     expect(gate.Arguments.ElseSteps).toHaveLength(1);
+    // Only job steps retry: a condition or a Fail step has nothing transient to retry.
+    expect(gate.RetryPolicies).toBeUndefined();
+    expect(fail.RetryPolicies).toBeUndefined();
   });
 
   it('trains with the trainer image\'s "train" entrypoint on the configured instances', () => {
@@ -78,7 +114,7 @@ describe.each(['staging', 'prod'])('training pipeline of %s', (name) => {
       StoppingCondition: { MaxRuntimeInSeconds: config.steps.train.maxRuntimeSeconds },
     });
     expect(train.Arguments.VpcConfig).toEqual(vpc);
-    expect(train.RetryPolicies).toEqual(RETRIES);
+    expectTransientRetries(train);
   });
 
   it('passes the MLflow, alias, gate and run settings to every trainer step', () => {
@@ -124,7 +160,7 @@ describe.each(['staging', 'prod'])('training pipeline of %s', (name) => {
     });
     expect(evaluate.PropertyFiles).toEqual([{ PropertyFileName: 'EvaluationReport', OutputName: 'evaluation', FilePath: 'evaluation.json' }]);
     expect(evaluate.Arguments.NetworkConfig).toEqual(vpc ? { VpcConfig: vpc } : undefined);
-    expect(evaluate.RetryPolicies).toEqual(RETRIES);
+    expectTransientRetries(evaluate);
   });
 
   it('gates on the metric against the threshold and against the compared alias, read with Std:JsonGet', () => {
@@ -151,7 +187,10 @@ describe.each(['staging', 'prod'])('training pipeline of %s', (name) => {
       S3UploadMode: 'EndOfJob',
     });
     expect(register.Arguments.ProcessingResources.ClusterConfig.InstanceType).toBe(config.steps.register.instanceType);
-    expect(register.RetryPolicies).toEqual(RETRIES);
+    expectTransientRetries(register);
+    // One retry behaviour for every job step of the pipeline.
+    expect(register.RetryPolicies).toEqual(train.RetryPolicies);
+    expect(evaluate.RetryPolicies).toEqual(train.RetryPolicies);
   });
 
   it('fails with the gate\'s reason when the model is rejected', () => {

@@ -75,7 +75,8 @@ export async function startServices(opts: StartOptions = {}): Promise<RunningSer
   if (!/^\d{12}$/.test(awsAccountId)) throw new LocalServicesError('INVALID_ARGUMENT', `awsAccountId must be 12 digits, got '${awsAccountId}'`);
 
   for (const n of names) assertInstalled(n, { baseDir, venvDir });
-  await cleanStaleRuns(baseDir, log);
+  const cleanup = await cleanStaleRuns(baseDir, log);
+  for (const failure of cleanup.failures) log(`could not clean up an earlier run: ${failure} (see \`npm run services -- status\`)`);
 
   // All ports first, so a busy configured port fails before anything is started.
   const taken = new Set<number>();

@@ -86,18 +86,22 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): void {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** SIGTERM the group, wait up to graceMs for every member to exit, then SIGKILL. */
-export async function stopGroup(pgid: number, graceMs = 10_000): Promise<void> {
-  if (!isGroupAlive(pgid)) return;
+/**
+ * SIGTERM the group, wait up to graceMs for every member to exit, then SIGKILL. Resolves to whether the group is
+ * gone; false when a member survived even SIGKILL (e.g. stuck in uninterruptible I/O) or is not ours to signal.
+ */
+export async function stopGroup(pgid: number, graceMs = 10_000): Promise<boolean> {
+  if (!isGroupAlive(pgid)) return true;
   signalGroup(pgid, 'SIGTERM');
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
-    if (!isGroupAlive(pgid)) return;
+    if (!isGroupAlive(pgid)) return true;
     await sleep(100);
   }
   signalGroup(pgid, 'SIGKILL');
   const killDeadline = Date.now() + 5_000;
   while (Date.now() < killDeadline && isGroupAlive(pgid)) await sleep(50);
+  return !isGroupAlive(pgid);
 }
 
 /** Synchronous last resort for process 'exit' handlers, where nothing asynchronous runs any more. */

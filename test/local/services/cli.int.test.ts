@@ -68,9 +68,9 @@ describe('npm run services', () => {
     }
   });
 
-  it('rejects an unknown service with the list of valid ones', () => {
+  it('rejects an unknown service with the list of valid ones, as a usage error', () => {
     const result = spawnSync(tsx, [cli, 'start', '--only', 'postgres'], { cwd: repoRoot, encoding: 'utf8' });
-    expect(result.status).toBe(1);
+    expect(result.status).toBe(2);
     expect(result.stderr).toContain("unknown service(s) 'postgres'; choose from kafka, mlflow, aws");
   });
 });
