@@ -1,7 +1,9 @@
 // Local: the environment `npm run nightly` deploys into the AWS emulator (moto) with real terraform and runs
 // with the local pipeline executor, against the Kafka broker and MLflow server of scripts/local/services.
 // Same schema and same stack as staging and prod: only the values differ. Service addresses and the scoring
-// shard count come from environments/lib/local-endpoints.ts (fixed defaults, overridden by the local run).
+// shard count come from environments/lib/local-endpoints.ts (fixed defaults, overridden by the local run). When the
+// services run secured, the same file hands over the provisioned secrets and CA, and `local` is configured like
+// staging: TLS, SASL/SCRAM-SHA-512 with the secret's ARN and KMS key, an MLflow server that requires credentials.
 import { defineEnvironment } from './schema';
 import { localEndpoints } from './lib/local-endpoints';
 
@@ -20,7 +22,16 @@ export default defineEnvironment({
     locking: { type: 's3-lockfile' },
   },
   mlflow: {
-    server: { type: 'self-hosted', trackingUri: local.mlflowUri },
+    server: {
+      type: 'self-hosted',
+      trackingUri: local.mlflowUri,
+      ...(local.mlflowCredentials
+        ? {
+            credentialsSecretArn: local.mlflowCredentials.secretArn,
+            ...(local.mlflowCredentials.kmsKeyArn ? { credentialsSecretKmsKeyArn: local.mlflowCredentials.kmsKeyArn } : {}),
+          }
+        : {}),
+    },
     artifactStoreUri: 's3://mlp-mlflow-artifacts-000000000000/local/',
     experimentName: 'churn-nightly-local',
     modelName: 'churn-classifier',
@@ -33,8 +44,18 @@ export default defineEnvironment({
     brokers: [...local.kafkaBrokers],
     topic: 'local.predictions',
     deadLetterTopic: 'local.predictions.dlq',
-    tls: false,
-    auth: { type: 'none' },
+    ...(local.kafkaSecurity
+      ? {
+          tls: true,
+          caCertificateUri: local.kafkaSecurity.caCertificateUri,
+          auth: {
+            type: 'sasl-scram',
+            mechanism: 'scram-sha-512',
+            secretArn: local.kafkaSecurity.secretArn,
+            secretKmsKeyArn: local.kafkaSecurity.secretKmsKeyArn,
+          },
+        }
+      : { tls: false, auth: { type: 'none' } }),
   },
   schedules: {
     training: { cron: '0 1 * * ? *', timezone: 'UTC', enabled: true },

@@ -89,6 +89,16 @@ const step = z.strictObject({
     .default(3600),
 });
 
+const secretArn = z
+  .string()
+  .regex(
+    /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/,
+    'must be a Secrets Manager secret ARN "arn:aws:secretsmanager:<region>:<account>:secret:<name>"',
+  );
+const kmsKeyArn = z
+  .string()
+  .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[a-f0-9-]+$/, 'must be a KMS key ARN "arn:aws:kms:<region>:<account>:key/<id>"');
+
 const mlflowServer = z.discriminatedUnion(
   'type',
   [
@@ -105,22 +115,17 @@ const mlflowServer = z.discriminatedUnion(
       type: z.literal('self-hosted'),
       trackingUri: withoutCredentials(
         z.string().regex(/^https?:\/\/\S+$/, 'must be an http(s) URL of the MLflow tracking server'),
-        'give the containers credentials another way (MLFLOW_TRACKING_TOKEN from a secret), never in the URL',
+        'give the containers credentials as a secret (mlflow.server.credentialsSecretArn), never in the URL',
       ),
+      // A server that requires authentication: a secret {"username","password"} or {"token"} the steps read at
+      // start (MLFLOW_CREDENTIALS_SECRET_ARN); only the ARN reaches Terraform and the pipeline definition.
+      credentialsSecretArn: secretArn.optional(),
+      // The key that secret is encrypted with, when it is not the AWS-managed aws/secretsmanager key.
+      credentialsSecretKmsKeyArn: kmsKeyArn.optional(),
     }),
   ],
   { error: 'must have type "sagemaker" (with trackingServerArn) or "self-hosted" (with trackingUri)' },
 );
-
-const secretArn = z
-  .string()
-  .regex(
-    /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/,
-    'must be a Secrets Manager secret ARN "arn:aws:secretsmanager:<region>:<account>:secret:<name>"',
-  );
-const kmsKeyArn = z
-  .string()
-  .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[a-f0-9-]+$/, 'must be a KMS key ARN "arn:aws:kms:<region>:<account>:key/<id>"');
 
 const kafkaAuth = z.discriminatedUnion(
   'type',
@@ -217,6 +222,9 @@ export const environmentSchema = z
       topic: kafkaTopic,
       deadLetterTopic: kafkaTopic,
       tls: z.boolean().default(true),
+      // A PEM file with the CA that signed the brokers' certificates, for brokers a public CA did not sign (MSK's
+      // are: leave it unset). The scoring step gets it as a processing input (KAFKA_CA_FILE).
+      caCertificateUri: s3Uri.refine((uri) => !uri.endsWith('/'), 'must be the S3 URI of a PEM file, not a prefix').optional(),
       auth: kafkaAuth.default({ type: 'none' }),
     }),
     schedules: z.strictObject({
@@ -274,6 +282,9 @@ export const environmentSchema = z
         input: config.kafka.tls,
         message: `must be true when kafka.auth.type is "${auth.type}" (MSK only offers it over TLS)`,
       });
+    }
+    if (config.kafka.caCertificateUri !== undefined && !config.kafka.tls) {
+      ctx.addIssue({ code: 'custom', path: ['kafka', 'caCertificateUri'], input: config.kafka.caCertificateUri, message: 'must only be set when kafka.tls is true' });
     }
     if (config.kafka.topic === config.kafka.deadLetterTopic) {
       ctx.addIssue({

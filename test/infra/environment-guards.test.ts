@@ -28,7 +28,7 @@ describe('credentials in URLs', () => {
     const message = messageOf((raw) => (raw.mlflow.server = { type: 'self-hosted', trackingUri: 'https://admin:s3cret@mlflow.example.com' }));
     expect(message).toBe(
       'environments/staging.ts: mlflow.server.trackingUri: must not carry credentials (a user name and password in the URL ("user:…@")): ' +
-        'the URL is stored in clear in the Terraform state — give the containers credentials another way (MLFLOW_TRACKING_TOKEN from a secret), ' +
+        'the URL is stored in clear in the Terraform state — give the containers credentials as a secret (mlflow.server.credentialsSecretArn), ' +
         'never in the URL — got "https://***:***@mlflow.example.com/"',
     );
     expect(message).not.toContain('s3cret');

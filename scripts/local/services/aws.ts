@@ -7,6 +7,7 @@ import { venvBin } from './paths';
 const EMULATOR_SERVER = path.join(__dirname, 'moto', 'server.py');
 import type { ServiceContext, ServiceSpec } from './service-spec';
 
+/** The region clients are pointed at unless startServices({ awsRegion }) names another. */
 export const AWS_REGION = 'us-east-1';
 /** moto's own default account, used when no account is asked for. */
 export const DEFAULT_AWS_ACCOUNT_ID = '123456789012';
@@ -44,9 +45,9 @@ export const awsService: ServiceSpec = {
     return {
       cmd: venvBin('python', ctx.venvDir),
       args: [EMULATOR_SERVER, '-H', LOOPBACK, '-p', String(ctx.ports[0])],
-      env: { ...process.env, PYTHONUNBUFFERED: '1', AWS_DEFAULT_REGION: AWS_REGION, MOTO_ACCOUNT_ID: ctx.awsAccountId },
+      env: { ...process.env, PYTHONUNBUFFERED: '1', AWS_DEFAULT_REGION: ctx.awsRegion, MOTO_ACCOUNT_ID: ctx.awsAccountId },
     };
   },
   isHealthy: (ctx) => answersS3ListBuckets(url(ctx)),
-  endpoints: (ctx) => ({ aws: { endpointUrl: url(ctx), region: AWS_REGION, accountId: ctx.awsAccountId } }),
+  endpoints: (ctx) => ({ aws: { endpointUrl: url(ctx), region: ctx.awsRegion, accountId: ctx.awsAccountId } }),
 };

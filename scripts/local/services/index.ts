@@ -1,9 +1,10 @@
 // Public API of the local services (Kafka broker, MLflow server, AWS API emulator): start any subset on free or
 // configured loopback ports, wait until each answers real requests, hand out endpoints and env vars, stop cleanly.
 import fs from 'node:fs';
-import { awsService, DEFAULT_AWS_ACCOUNT_ID } from './aws';
+import { AWS_REGION, awsService, DEFAULT_AWS_ACCOUNT_ID } from './aws';
+import { provisionSecurity } from './aws-provisioning';
 import { register, unregister } from './cleanup';
-import { endpointsToEnv } from './env';
+import { endpointsToEnv, endpointsToLocalEnvironment, redact } from './env';
 import { LocalServicesError } from './errors';
 import { assertInstalled } from './install';
 import { kafkaService } from './kafka';
@@ -13,7 +14,9 @@ import { choosePort, findFreePort, isPortFree } from './ports';
 import { killGroupNow, signalGroup, startWatchdog } from './processes';
 import { cleanStaleRuns, createRunFolder, writeRunRecord } from './run-registry';
 import { createHandle, startHandle, stopHandle, type ServiceHandle } from './runner';
+import { newSecurity, type SecureOptions, type SecuritySettings } from './security';
 import type { ServiceSpec } from './service-spec';
+import { ensureLocalTls } from './tls';
 import { ALL_SERVICES, type Endpoints, type ServiceName } from './types';
 
 export type { Endpoints, ServiceName } from './types';
@@ -21,7 +24,11 @@ export { ALL_SERVICES } from './types';
 export { LocalServicesError } from './errors';
 export { ensureInstalled, kafkaClasspath, pythonBin } from './install';
 export { runKafkaTool, kafkaToolCommand, type KafkaToolResult, type KafkaToolOptions } from './kafka-tools';
-export { endpointsToEnv, renderExportLine } from './env';
+export { endpointsToEnv, endpointsToLocalEnvironment, renderExportLine, redact } from './env';
+export type { SecureOptions, SecureKafkaOptions, SecuritySettings, Credentials } from './security';
+export { kafkaClientAuth, renderClientProperties } from './security';
+export { ensureLocalTls, type TlsMaterial } from './tls';
+export { SECRET_NAMES, provisioningBucket } from './aws-provisioning';
 
 export interface StartOptions {
   only?: ServiceName[];
@@ -35,13 +42,25 @@ export interface StartOptions {
   keep?: boolean;
   /** The account the AWS emulator answers as (default moto's 123456789012); start one emulator per account. */
   awsAccountId?: string;
+  /** The region clients are pointed at and the secured mode provisions in (default us-east-1). */
+  awsRegion?: string;
+  /**
+   * The secured mode (docs/security-transports.md): Kafka with SASL_SSL + SCRAM-SHA-512 + ACLs only, MLflow with its
+   * basic-auth app, and — with the AWS emulator — a KMS key, the credentials as secrets and the CA in S3.
+   */
+  secure?: boolean | SecureOptions;
 }
 
 export interface RunningServices {
   endpoints: Endpoints;
   /** Folder with this run's data and logs (<baseDir>/run/<id>). */
   runDir: string;
+  /** The apps' variables (KAFKA_*, MLFLOW_*, AWS_*); secured: also the CA file, secret ARNs and MLflow's app user. */
   env(): Record<string, string>;
+  /** The MLP_LOCAL_* variables that point environments/local.ts at these services (secured: secrets, key, CA). */
+  localEnvironment(): Record<string, string>;
+  /** The secured mode's certificates, users and passwords (for tests and set-up); undefined when not secured. */
+  security: SecuritySettings | undefined;
   stop(): Promise<void>;
   stopService(name: ServiceName): Promise<void>;
   /** (Re)starts a stopped service on the same port(s) and with the same data. */
@@ -73,6 +92,12 @@ export async function startServices(opts: StartOptions = {}): Promise<RunningSer
   const keep = opts.keep ?? false;
   const awsAccountId = opts.awsAccountId ?? DEFAULT_AWS_ACCOUNT_ID;
   if (!/^\d{12}$/.test(awsAccountId)) throw new LocalServicesError('INVALID_ARGUMENT', `awsAccountId must be 12 digits, got '${awsAccountId}'`);
+  const awsRegion = opts.awsRegion ?? AWS_REGION;
+  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(awsRegion)) throw new LocalServicesError('INVALID_ARGUMENT', `awsRegion must be a region code like eu-central-1, got '${awsRegion}'`);
+  const security =
+    opts.secure === undefined || opts.secure === false
+      ? undefined
+      : newSecurity(await ensureLocalTls(baseDir, { log }), opts.secure === true ? {} : opts.secure);
 
   for (const n of names) assertInstalled(n, { baseDir, venvDir });
   const cleanup = await cleanStaleRuns(baseDir, log);
@@ -94,7 +119,7 @@ export async function startServices(opts: StartOptions = {}): Promise<RunningSer
 
   const run = createRunFolder(baseDir, keep);
   const watchdog = startWatchdog(process.pid, run.pidDir, `${run.dir}/watchdog.log`);
-  const handles = new Map<ServiceName, ServiceHandle>(names.map((n) => [n, createHandle(SPECS[n], run, ports[n], { baseDir, venvDir, awsAccountId })]));
+  const handles = new Map<ServiceName, ServiceHandle>(names.map((n) => [n, createHandle(SPECS[n], run, ports[n], { baseDir, venvDir, awsAccountId, awsRegion, security })]));
   let stopped = false;
   let stopping: Promise<void> | undefined;
   // After a failed start the folder stays, so the logs named in the error can be read; the next start removes it.
@@ -160,8 +185,19 @@ export async function startServices(opts: StartOptions = {}): Promise<RunningSer
   }
 
   const endpoints: Endpoints = Object.assign({}, ...names.map((n) => SPECS[n].endpoints(handles.get(n)!.ctx))) as Endpoints;
-  const env = () => endpointsToEnv(endpoints);
-  writeRunRecord(run.dir, { ownerPid: process.pid, startedAt: new Date(started).toISOString(), keep, endpoints, env: env() });
+  if (security) {
+    try {
+      await secureEndpoints(endpoints, security, log);
+    } catch (err) {
+      keepFolder = true;
+      await stopAll().catch((stopErr: unknown) => log(`stopping after the failed start also failed: ${String(stopErr)}`));
+      throw new LocalServicesError('START_FAILED', `provisioning the secured services' secrets in the AWS emulator failed: ${String(err)}`, { cause: err });
+    }
+  }
+  const env = () => endpointsToEnv(endpoints, security?.mlflow.app);
+  const localEnvironment = () => endpointsToLocalEnvironment(endpoints);
+  // The record is read by `services status` and other processes: no credential in it.
+  writeRunRecord(run.dir, { ownerPid: process.pid, startedAt: new Date(started).toISOString(), keep, endpoints, env: redact({ ...env(), ...localEnvironment() }) });
   log(`${names.join(', ')} ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
   const handleOf = (name: ServiceName): ServiceHandle => {
@@ -175,6 +211,8 @@ export async function startServices(opts: StartOptions = {}): Promise<RunningSer
     endpoints,
     runDir: run.dir,
     env,
+    localEnvironment,
+    security,
     stop: stopAll,
     stopService: async (name) => {
       await stopHandle(handleOf(name), run);
@@ -191,4 +229,26 @@ export async function startServices(opts: StartOptions = {}): Promise<RunningSer
       await startHandle(h, run, log);
     },
   };
+}
+
+/** Adds what the secured mode offers to the endpoints: the CA file, and with the emulator the provisioned ARNs. */
+async function secureEndpoints(endpoints: Endpoints, security: SecuritySettings, log: (line: string) => void): Promise<void> {
+  const provisioned = endpoints.aws ? await provisionSecurity(endpoints.aws, security, { kafka: !!endpoints.kafka, mlflow: !!endpoints.mlflow }) : undefined;
+  if (endpoints.kafka) {
+    endpoints.kafka.security = {
+      protocol: 'SASL_SSL',
+      mechanism: 'scram-sha-512',
+      caFile: security.tls.caFile,
+      ...(provisioned?.kafka
+        ? { caUri: provisioned.kafka.caUri, producerSecretArn: provisioned.kafka.producerSecretArn, consumerSecretArn: provisioned.kafka.consumerSecretArn, secretKmsKeyArn: provisioned.secretKmsKeyArn }
+        : {}),
+    };
+  }
+  if (endpoints.mlflow) {
+    endpoints.mlflow.security = {
+      auth: 'basic',
+      ...(provisioned?.mlflow ? { credentialsSecretArn: provisioned.mlflow.credentialsSecretArn, secretKmsKeyArn: provisioned.secretKmsKeyArn } : {}),
+    };
+  }
+  if (!endpoints.aws) log('secured without the AWS emulator: no secrets provisioned, the credentials are only in the returned `security`');
 }

@@ -68,7 +68,7 @@ function stampMatches(dir: string, hash: string): boolean {
 }
 
 /** Serializes installs across processes (parallel test runs share the venv and the jar folder). */
-async function withLock<T>(lockDir: string, log: (line: string) => void, fn: () => Promise<T>): Promise<T> {
+export async function withLock<T>(lockDir: string, log: (line: string) => void, fn: () => Promise<T>): Promise<T> {
   fs.mkdirSync(path.dirname(lockDir), { recursive: true });
   const ownerFile = path.join(lockDir, 'owner');
   let warned = false;

@@ -4,6 +4,48 @@ export interface KafkaConfigInput {
   controllerPort: number;
   logDir: string;
   host?: string;
+  /** The secured mode: SASL_SSL for clients, mutual TLS between broker and controller, ACLs. */
+  secure?: KafkaSecureConfig;
+}
+
+export interface KafkaSecureConfig {
+  keystore: string;
+  truststore: string;
+  storePassword: string;
+  /** The broker certificate's subject: the principal the broker has on the mTLS controller listener. */
+  brokerDn: string;
+  /** SCRAM user the broker authenticates as on its own SASL_SSL listener (transaction markers go there). */
+  admin: { username: string; password: string };
+}
+
+/**
+ * The secured listeners. Clients get SASL_SSL with SCRAM-SHA-512 only (no plaintext port: a client that does not
+ * authenticate has nowhere to go). SCRAM cannot authenticate the KRaft controller listener (the controller holds
+ * the credentials), so broker and controller authenticate each other with TLS client certificates there. Both the
+ * admin user and the broker certificate are super users; everyone else gets exactly the ACLs granted to them.
+ */
+function secureProperties(host: string, port: number, controllerPort: number, s: KafkaSecureConfig): Record<string, string | number | boolean> {
+  const jaas = `org.apache.kafka.common.security.scram.ScramLoginModule required username="${s.admin.username}" password="${s.admin.password}";`;
+  return {
+    listeners: `SASL_SSL://${host}:${port},CONTROLLER://${host}:${controllerPort}`,
+    'advertised.listeners': `SASL_SSL://${host}:${port}`,
+    'inter.broker.listener.name': 'SASL_SSL',
+    'listener.security.protocol.map': 'SASL_SSL:SASL_SSL,CONTROLLER:SSL',
+    'sasl.enabled.mechanisms': 'SCRAM-SHA-512',
+    'sasl.mechanism.inter.broker.protocol': 'SCRAM-SHA-512',
+    'listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config': jaas,
+    'listener.name.controller.ssl.client.auth': 'required',
+    'ssl.keystore.type': 'PKCS12',
+    'ssl.keystore.location': s.keystore,
+    'ssl.keystore.password': s.storePassword,
+    'ssl.truststore.type': 'PKCS12',
+    'ssl.truststore.location': s.truststore,
+    'ssl.truststore.password': s.storePassword,
+    'ssl.endpoint.identification.algorithm': 'https',
+    'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+    'super.users': `User:${s.admin.username};User:${s.brokerDn}`,
+    'allow.everyone.if.no.acl.found': false,
+  };
 }
 
 export function renderServerProperties(input: KafkaConfigInput): string {
@@ -36,6 +78,7 @@ export function renderServerProperties(input: KafkaConfigInput): string {
     'num.io.threads': 4,
     'log.retention.hours': 24,
     'log.segment.bytes': 64 * 1024 * 1024,
+    ...(input.secure ? secureProperties(host, input.port, input.controllerPort, input.secure) : {}),
   };
   return Object.entries(props).map(([k, v]) => `${k}=${String(v)}`).join('\n') + '\n';
 }
@@ -62,3 +105,8 @@ export function newClusterId(randomBytes: (n: number) => Buffer): string {
 }
 
 export const KAFKA_HEAP_OPTS = ['-Xms128m', '-Xmx512m'];
+
+/** `kafka-storage format --add-scram` arguments: SCRAM-SHA-512 credentials written into the metadata at format time. */
+export function scramFormatArgs(users: readonly { username: string; password: string }[]): string[] {
+  return users.flatMap((u) => ['--add-scram', `SCRAM-SHA-512=[name=${u.username},password=${u.password}]`]);
+}

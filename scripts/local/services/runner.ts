@@ -19,7 +19,7 @@ export function createHandle(
   spec: ServiceSpec,
   run: RunFolder,
   ports: number[],
-  settings: Pick<ServiceContext, 'baseDir' | 'venvDir' | 'awsAccountId'>,
+  settings: Pick<ServiceContext, 'baseDir' | 'venvDir' | 'awsAccountId' | 'awsRegion' | 'security'>,
 ): ServiceHandle {
   const dir = path.join(run.dir, spec.name);
   fs.mkdirSync(dir, { recursive: true });
@@ -55,6 +55,15 @@ export async function startHandle(h: ServiceHandle, run: RunFolder, log: (line: 
       );
     }
     await sleep(250);
+  }
+  if (h.spec.afterStart) {
+    try {
+      await h.spec.afterStart(h.ctx);
+    } catch (error) {
+      throw new LocalServicesError('START_FAILED', `${h.spec.name} started but setting it up failed: ${error instanceof Error ? error.message : String(error)}; log: ${h.logFile}`, {
+        cause: error,
+      });
+    }
   }
   log(`${h.spec.name} healthy in ${((Date.now() - started) / 1000).toFixed(1)} s (pid ${proc.pid}, log ${h.logFile})`);
 }

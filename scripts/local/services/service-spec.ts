@@ -1,4 +1,5 @@
 // What the runner needs to know about one service; kafka.ts, mlflow.ts and aws.ts each export one.
+import type { SecuritySettings } from './security';
 import type { Endpoints, ServiceName } from './types';
 
 export interface ServiceContext {
@@ -10,6 +11,10 @@ export interface ServiceContext {
   venvDir: string;
   /** The AWS account the emulator answers as (moto's MOTO_ACCOUNT_ID); one emulator per account. */
   awsAccountId: string;
+  /** The region the emulator's resources of this run are created in and clients are pointed at. */
+  awsRegion: string;
+  /** Set in the secured mode: TLS material, users and passwords of this run (the same across restarts). */
+  security?: SecuritySettings;
 }
 
 export interface ServiceSpec {
@@ -20,6 +25,8 @@ export interface ServiceSpec {
   command(ctx: ServiceContext): { cmd: string; args: string[]; env?: NodeJS.ProcessEnv };
   /** Resolves true once the service answers a real request; false (not an exception) while it is still starting. */
   isHealthy(ctx: ServiceContext): Promise<boolean>;
+  /** Runs once the service is healthy, after every (re)start: users, ACLs, provisioned topics. Must be idempotent. */
+  afterStart?(ctx: ServiceContext): Promise<void>;
   endpoints(ctx: ServiceContext): Endpoints;
   startTimeoutMs: number;
   /** Kafka shuts down cleanly on SIGTERM but takes a few seconds; MLflow and moto are quicker. */
