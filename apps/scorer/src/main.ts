@@ -55,6 +55,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
     timeoutMs: config.mlflow.timeoutMs,
     retries: config.mlflow.retries,
     s3: getS3(),
+    secrets: () => new SecretsManagerClient(aws),
   });
   const manifest = await executeRun({
     config,

@@ -13,10 +13,12 @@ export async function registerFixtureModel(
   alias: string | undefined,
   schema: 'tiny' | 'churn',
   tags: Record<string, string> = {},
+  /** e.g. MLFLOW_TRACKING_USERNAME/PASSWORD for a server that requires them. */
+  extraEnv: Record<string, string> = {},
 ): Promise<string> {
   const args = ['register', '--name', name, '--schema', schema, ...(alias ? ['--alias', alias] : []), ...Object.entries(tags).flatMap(([k, v]) => ['--tag', `${k}=${v}`])];
   const { stdout } = await run(PYTHON, [path.join(REPO_ROOT, 'test/scorer/fixtures/model_fixture.py'), ...args], {
-    env: { ...process.env, MLFLOW_TRACKING_URI: trackingUri, GIT_PYTHON_REFRESH: 'quiet' },
+    env: { ...process.env, ...extraEnv, MLFLOW_TRACKING_URI: trackingUri, GIT_PYTHON_REFRESH: 'quiet' },
     cwd: REPO_ROOT,
     maxBuffer: 10 * 1024 * 1024,
   });

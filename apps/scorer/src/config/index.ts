@@ -1,3 +1,3 @@
 export * from './schema';
-export { loadConfig, flagsToEnv } from './load';
+export { loadConfig, flagsToEnv, transactionalIdPrefix } from './load';
 export type { ConfigSources } from './load';

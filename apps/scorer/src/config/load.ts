@@ -1,4 +1,5 @@
-import { randomUUID } from 'node:crypto';
+import { X509Certificate, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConfigError } from '../errors';
@@ -73,10 +74,9 @@ function resolve(raw: RawConfig, sources: ConfigSources): ScorerConfig {
       dlqTopic: raw.KAFKA_DLQ_TOPIC,
       clientId: raw.KAFKA_CLIENT_ID,
       tls: raw.KAFKA_TLS,
+      ...(raw.KAFKA_CA_FILE === undefined ? {} : { caPem: caCertificates(raw.KAFKA_CA_FILE, raw.KAFKA_TLS) }),
       auth: kafkaAuth(raw),
-      transactionalId: raw.KAFKA_TRANSACTIONS
-        ? raw.KAFKA_TRANSACTIONAL_ID ?? `ml-platform-scorer.${raw.KAFKA_TOPIC}.${shardId}`
-        : undefined,
+      transactionalId: raw.KAFKA_TRANSACTIONS ? raw.KAFKA_TRANSACTIONAL_ID ?? `${transactionalIdPrefix(raw.KAFKA_TOPIC)}${shardId}` : undefined,
       transactionTimeoutMs: raw.KAFKA_TRANSACTION_TIMEOUT_MS,
       compression: raw.KAFKA_COMPRESSION,
       createTopics: raw.KAFKA_CREATE_TOPICS,
@@ -97,6 +97,35 @@ function resolve(raw: RawConfig, sources: ConfigSources): ScorerConfig {
 
 const sanitize = (value: string) => value.replace(/[^A-Za-z0-9._-]/g, '-');
 
+/**
+ * Every default transactional id of a topic's scorer starts with this (then the shard id): the prefix a Kafka ACL on
+ * transactional ids grants (docs/security-transports.md).
+ */
+export function transactionalIdPrefix(topic: string): string {
+  return `ml-platform-scorer.${topic}.`;
+}
+
+/** KAFKA_CA_FILE: read once at start and checked, so a wrong path or file fails before anything is attempted. */
+function caCertificates(file: string, tls: boolean): string {
+  if (!tls) throw new ConfigError('KAFKA_CA_FILE is set but KAFKA_TLS is not "true": the CA is only used for TLS connections');
+  let pem: string;
+  try {
+    pem = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`KAFKA_CA_FILE ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}): pass the path of a PEM file with the brokers' CA certificate`, error);
+  }
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) throw new ConfigError(`KAFKA_CA_FILE ${file} holds no PEM certificate ("-----BEGIN CERTIFICATE-----")`);
+  for (const block of blocks) {
+    try {
+      new X509Certificate(block);
+    } catch (error) {
+      throw new ConfigError(`KAFKA_CA_FILE ${file} holds a certificate that cannot be parsed: ${(error as Error).message}`, error);
+    }
+  }
+  return pem;
+}
+
 function modelRef(raw: RawConfig): ModelRef {
   if (raw.MODEL_ALIAS !== undefined && raw.MODEL_VERSION !== undefined) {
     throw new ConfigError('MODEL_ALIAS and MODEL_VERSION are both set: set only one (the alias is usually what you want)');
@@ -105,14 +134,27 @@ function modelRef(raw: RawConfig): ModelRef {
   return { name: raw.MODEL_NAME, alias: raw.MODEL_ALIAS ?? 'champion' };
 }
 
+/**
+ * MLflow's own client conventions decide when MLFLOW_AUTH is unset: a SageMaker ARN signs with SigV4,
+ * MLFLOW_TRACKING_TOKEN is a bearer token, MLFLOW_TRACKING_USERNAME/PASSWORD are basic credentials. The pipelines
+ * pass MLFLOW_CREDENTIALS_SECRET_ARN instead (credentials never in the pipeline definition), read at first use.
+ */
 function mlflowAuth(raw: RawConfig): MlflowAuth {
   const arn = ARN_PATTERN.exec(raw.MLFLOW_TRACKING_URI);
-  const kind = raw.MLFLOW_AUTH ?? (arn ? 'sigv4' : 'none');
   if (!arn && !/^https?:\/\//.test(raw.MLFLOW_TRACKING_URI)) {
     throw new ConfigError(
       `MLFLOW_TRACKING_URI "${raw.MLFLOW_TRACKING_URI}" is neither an http(s) URL nor a SageMaker MLflow tracking server ARN`,
     );
   }
+  if (raw.MLFLOW_CREDENTIALS_SECRET_ARN !== undefined) {
+    const also = (['MLFLOW_AUTH', 'MLFLOW_TRACKING_TOKEN', 'MLFLOW_TRACKING_USERNAME', 'MLFLOW_TRACKING_PASSWORD'] as const).filter((k) => raw[k] !== undefined);
+    if (also.length > 0) throw new ConfigError(`MLFLOW_CREDENTIALS_SECRET_ARN and ${also.join(', ')} are both set: give the credentials one way only`);
+    if (arn) throw new ConfigError('MLFLOW_CREDENTIALS_SECRET_ARN is set but MLFLOW_TRACKING_URI is a SageMaker tracking server, which takes SigV4 (the role\'s credentials) only');
+    return { kind: 'secret', secretArn: raw.MLFLOW_CREDENTIALS_SECRET_ARN };
+  }
+  const kind =
+    raw.MLFLOW_AUTH ??
+    (arn ? 'sigv4' : raw.MLFLOW_TRACKING_TOKEN ? 'bearer' : raw.MLFLOW_TRACKING_USERNAME || raw.MLFLOW_TRACKING_PASSWORD !== undefined ? 'basic' : 'none');
   switch (kind) {
     case 'none':
       return { kind };

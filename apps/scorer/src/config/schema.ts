@@ -13,7 +13,9 @@ export type MlflowAuth =
   | { kind: 'none' }
   | { kind: 'bearer'; token: string }
   | { kind: 'basic'; username: string; password: string }
-  | { kind: 'sigv4'; region: string; trackingServerArn?: string };
+  | { kind: 'sigv4'; region: string; trackingServerArn?: string }
+  /** Basic or bearer credentials read from a Secrets Manager secret when the first request is made. */
+  | { kind: 'secret'; secretArn: string };
 
 export type KafkaAuth =
   | { kind: 'none' }
@@ -28,6 +30,8 @@ export interface KafkaConfig {
   dlqTopic: string;
   clientId: string;
   tls: boolean;
+  /** PEM of the CA(s) the brokers' certificates chain to, from KAFKA_CA_FILE; undefined = Node's default trust store. */
+  caPem?: string;
   auth: KafkaAuth;
   /** undefined = transactions off (idempotent only); see docs/prediction-contract.md. */
   transactionalId: string | undefined;
@@ -78,6 +82,7 @@ export const rawConfigSchema = z.object({
   MLFLOW_TRACKING_TOKEN: z.string().optional(),
   MLFLOW_TRACKING_USERNAME: z.string().optional(),
   MLFLOW_TRACKING_PASSWORD: z.string().optional(),
+  MLFLOW_CREDENTIALS_SECRET_ARN: z.string().trim().min(1).optional(),
   MLFLOW_TIMEOUT_MS: positiveInt.default(30_000),
   MLFLOW_RETRIES: z.coerce.number().int().min(0).default(3),
   MODEL_NAME: nonEmpty('set it to the registered model name in MLflow'),
@@ -88,6 +93,7 @@ export const rawConfigSchema = z.object({
   KAFKA_DLQ_TOPIC: nonEmpty('set it to the dead-letter topic'),
   KAFKA_CLIENT_ID: z.string().min(1).default('ml-platform-scorer'),
   KAFKA_TLS: bool.default(false),
+  KAFKA_CA_FILE: z.string().trim().min(1).optional(),
   KAFKA_AUTH: z.enum(['none', 'scram-sha-256', 'scram-sha-512', 'msk-iam'], {
     error: 'must be one of none, scram-sha-256, scram-sha-512, msk-iam',
   }).default('none'),

@@ -1,8 +1,10 @@
 import { Sha256 } from '@aws-crypto/sha256-js';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { MlflowAuth } from '../config/schema';
+import { readCredentialsSecret } from '../config/secrets';
 
 export interface OutgoingRequest {
   method: string;
@@ -26,6 +28,7 @@ export const TRACKING_SERVER_ARN_HEADER = 'x-mlflow-sm-tracking-server-arn';
 export function authenticator(
   auth: MlflowAuth,
   credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider = fromNodeProviderChain(),
+  secrets: () => SecretsManagerClient = () => new SecretsManagerClient({}),
 ): RequestAuthenticator {
   switch (auth.kind) {
     case 'none':
@@ -35,6 +38,20 @@ export function authenticator(
     case 'basic': {
       const encoded = Buffer.from(`${auth.username}:${auth.password}`).toString('base64');
       return async (request) => ({ ...request.headers, authorization: `Basic ${encoded}` });
+    }
+    case 'secret': {
+      // Read on the first request and kept for the run; a failed read is not kept, so a retry reads again.
+      let resolved: Promise<RequestAuthenticator> | undefined;
+      return async (request) => {
+        resolved ??= readCredentialsSecret(secrets(), auth.secretArn, 'MLflow credentials', { acceptToken: true }).then(
+          (found) => authenticator('token' in found ? { kind: 'bearer', token: found.token } : { kind: 'basic', ...found }),
+          (error: unknown) => {
+            resolved = undefined;
+            throw error;
+          },
+        );
+        return (await resolved)(request);
+      };
     }
     case 'sigv4': {
       const signer = new SignatureV4({ service: SAGEMAKER_MLFLOW_SERVICE, region: auth.region, credentials, sha256: Sha256 });

@@ -1,9 +1,10 @@
 // The HTTP side of every MLflow REST call: base URL, authentication (one pluggable function), timeouts,
 // retries with backoff, and MLflow's JSON error bodies turned into typed MlflowErrors. The scorer's registry
 // client and the operator scripts (model promotion) build their calls on this one piece.
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { MlflowAuth } from '../config/schema';
 import { RequestAuthenticator, authenticator, trackingBaseUrl } from './auth';
-import { MlflowError } from './errors';
+import { MlflowError, authHint } from './errors';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -14,8 +15,10 @@ export interface MlflowTransportOptions {
   /** Extra attempts for retryable failures (network, 429, 5xx), with exponential backoff. */
   retries?: number;
   fetchImpl?: typeof fetch;
-  /** Signs or decorates each request; default: built from `auth` (none, bearer, basic or SigV4). */
+  /** Signs or decorates each request; default: built from `auth` (none, bearer, basic, SigV4 or a secret's credentials). */
   authenticate?: RequestAuthenticator;
+  /** Where MLFLOW_CREDENTIALS_SECRET_ARN is read from (default: a client configured from the environment). */
+  secrets?: () => SecretsManagerClient;
 }
 
 export interface RequestOptions {
@@ -33,10 +36,13 @@ export class MlflowTransport {
   private readonly fetchImpl: typeof fetch;
   private readonly timeoutMs: number;
   private readonly retries: number;
+  /** Named in 401/403 messages: which credentials the server refused (never their values). */
+  private readonly authKind: string;
 
   constructor(options: MlflowTransportOptions) {
     this.baseUrl = trackingBaseUrl(options.trackingUri, options.auth);
-    this.authenticate = options.authenticate ?? authenticator(options.auth);
+    this.authenticate = options.authenticate ?? authenticator(options.auth, undefined, options.secrets);
+    this.authKind = options.auth.kind === 'secret' ? 'secret-provided' : options.auth.kind;
     this.fetchImpl = options.fetchImpl ?? fetch;
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.retries = options.retries ?? 3;
@@ -82,7 +88,8 @@ export class MlflowTransport {
     } catch {
       // Not JSON (a proxy's HTML error page): the raw text is the best detail we have.
     }
-    throw new MlflowError(`${method} ${apiPath} failed with HTTP ${response.status}${errorCode ? ` ${errorCode}` : ''}: ${detail}`, {
+    const refused = response.status === 401 || response.status === 403 ? `MLflow at ${url.origin} refused ${method} ${apiPath}: ${authHint(response.status, this.authKind)}. ` : '';
+    throw new MlflowError(`${refused}${method} ${apiPath} failed with HTTP ${response.status}${errorCode ? ` ${errorCode}` : ''}: ${detail}`, {
       status: response.status,
       errorCode,
       retryable: response.status === 429 || response.status >= 500,

@@ -1,8 +1,9 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { ConnectionOptions } from 'node:tls';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { generateAuthToken } from 'aws-msk-iam-sasl-signer-js';
 import type { SASLOptions } from 'kafkajs';
-import type { KafkaAuth } from '../config/schema';
-import { ConfigError, PublishError } from '../errors';
+import type { KafkaAuth, KafkaConfig } from '../config/schema';
+import { readCredentialsSecret } from '../config/secrets';
 
 /**
  * SASL settings for kafkajs. SCRAM credentials come from a Secrets Manager secret at start-up (never from config);
@@ -29,21 +30,11 @@ export async function saslOptions(auth: KafkaAuth, secrets: () => SecretsManager
 }
 
 export async function scramSecret(client: SecretsManagerClient, secretArn: string): Promise<{ username: string; password: string }> {
-  let secretString: string | undefined;
-  try {
-    secretString = (await client.send(new GetSecretValueCommand({ SecretId: secretArn }))).SecretString;
-  } catch (error) {
-    throw new PublishError(`reading the Kafka SASL secret ${secretArn} failed`, { retryable: true, cause: error });
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(secretString ?? '');
-  } catch (error) {
-    throw new ConfigError(`the Kafka SASL secret ${secretArn} is not JSON {"username","password"}`, error);
-  }
-  const value = parsed as { username?: unknown; password?: unknown };
-  if (typeof value.username !== 'string' || typeof value.password !== 'string' || value.username === '') {
-    throw new ConfigError(`the Kafka SASL secret ${secretArn} must hold {"username": "...", "password": "..."}`);
-  }
-  return { username: value.username, password: value.password };
+  return (await readCredentialsSecret(client, secretArn, 'Kafka SASL')) as { username: string; password: string };
+}
+
+/** kafkajs' `ssl`: off, Node's default trust store (MSK: public CAs), or only the CA(s) from KAFKA_CA_FILE. */
+export function tlsOptions(config: Pick<KafkaConfig, 'tls' | 'caPem'>): boolean | ConnectionOptions {
+  if (!config.tls) return false;
+  return config.caPem === undefined ? true : { ca: [config.caPem] };
 }

@@ -21,9 +21,13 @@ export function isKafkaNoise(entry: Pick<LogEntry['log'], 'message'> & { error?:
   return entry.message.startsWith('Response ') && typeof entry.error === 'string' && RETRIABLE_ERRORS.has(entry.error);
 }
 
-/** kafkajs' log lines (WARN and up, minus the noise above) as events of the scorer's JSON logger. */
-export function kafkaLogCreator(log: Pick<Logger, 'warn' | 'error'>): logCreator {
+/**
+ * kafkajs' log lines (WARN and up, minus the noise above) as events of the scorer's JSON logger. `observe` sees
+ * every line first, noise included (the publisher notes the broker's refusals there, see kafka-errors.ts).
+ */
+export function kafkaLogCreator(log: Pick<Logger, 'warn' | 'error'>, observe?: (entry: LogEntry['log']) => void): logCreator {
   return () => ({ level, log: entry }) => {
+    observe?.(entry);
     if (isKafkaNoise(entry)) return;
     const { message, ...fields } = entry;
     const emit = level <= logLevel.ERROR ? log.error : log.warn;

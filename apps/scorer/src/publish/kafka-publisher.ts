@@ -1,8 +1,10 @@
 import { CompressionTypes, Kafka, KafkaConfig as KafkajsConfig, Message, Producer, Transaction, logLevel } from 'kafkajs';
 import type { KafkaConfig } from '../config/schema';
 import { MAX_MESSAGE_BYTES } from '../contract/message';
-import { PublishError, describeError } from '../errors';
+import { PublishError, ScorerError, describeError } from '../errors';
 import type { Logger } from '../log';
+import { tlsOptions } from './kafka-auth';
+import { BrokerRefusals, kafkaSecurityFailure } from './kafka-errors';
 import { kafkaLogCreator } from './kafka-log';
 import { KeyHashPartitioner } from './partitioner';
 import type { OutgoingMessage, PredictionPublisher, PublishStats } from './publisher';
@@ -35,25 +37,26 @@ export class KafkaPublisher implements PredictionPublisher {
   private buffered = 0;
   private bufferedBytes = 0;
   private inflight: Promise<void> | undefined;
-  private failure: PublishError | undefined;
+  private failure: ScorerError | undefined;
   /** Set by abort(): a publish call still under way (a stopped run leaves one behind) must not send anything more. */
   private discarded = false;
   /** When the transaction must be committed by, a margin before the broker would abort it (transaction timeout). */
   private transactionDeadline = Infinity;
   private readonly acknowledged: Record<string, number> = {};
+  private readonly brokerRefusals = new BrokerRefusals();
 
   constructor(private readonly options: KafkaPublisherOptions) {
     const { config, log } = options;
     this.kafka = new Kafka({
       clientId: config.clientId,
       brokers: config.brokers,
-      ssl: config.tls,
+      ssl: tlsOptions(config),
       sasl: options.sasl,
       connectionTimeout: 10_000,
       requestTimeout: 30_000,
       retry: { retries: config.retries, initialRetryTime: 300, maxRetryTime: 5_000 },
       logLevel: logLevel.WARN,
-      logCreator: kafkaLogCreator(log),
+      logCreator: kafkaLogCreator(log, (entry) => this.brokerRefusals.note(entry.error)),
     });
     this.producer = this.kafka.producer({
       // murmur2 on the key, as the Java client and kafkajs' DefaultPartitioner do, without per-record allocations.
@@ -78,10 +81,10 @@ export class KafkaPublisher implements PredictionPublisher {
         this.transactionDeadline = Date.now() + config.transactionTimeoutMs - Math.min(30_000, config.transactionTimeoutMs / 10);
       }
     } catch (error) {
-      throw new PublishError(`connecting to Kafka at ${config.brokers.join(',')} failed: ${describeError(error)}`, {
-        retryable: true,
-        cause: error,
-      });
+      throw (
+        kafkaSecurityFailure(error, config, this.brokerRefusals) ??
+        new PublishError(`connecting to Kafka at ${config.brokers.join(',')} failed: ${describeError(error)}`, { retryable: true, cause: error })
+      );
     }
     log.info('publisher_started', {
       brokers: config.brokers,
@@ -118,7 +121,10 @@ export class KafkaPublisher implements PredictionPublisher {
       try {
         await this.transaction.commit();
       } catch (error) {
-        throw new PublishError(`committing the Kafka transaction failed: ${describeError(error)}`, { retryable: true, cause: error });
+        throw (
+          kafkaSecurityFailure(error, this.options.config, this.brokerRefusals) ??
+          new PublishError(`committing the Kafka transaction failed: ${describeError(error)}`, { retryable: true, cause: error })
+        );
       }
       this.transaction = undefined;
     }
@@ -199,7 +205,9 @@ export class KafkaPublisher implements PredictionPublisher {
         const hint = /does not host this topic-partition|without metadata/i.test(text) && !this.options.config.createTopics
           ? ` (do topics ${this.options.config.topic} and ${this.options.config.dlqTopic} exist? The scorer creates topics only with KAFKA_CREATE_TOPICS=true)`
           : '';
-        this.failure = new PublishError(`producing to Kafka failed after retries: ${text}${hint}`, { retryable: true, cause: error });
+        this.failure =
+          kafkaSecurityFailure(error, this.options.config, this.brokerRefusals) ??
+          new PublishError(`producing to Kafka failed after retries: ${text}${hint}`, { retryable: true, cause: error });
       });
   }
 
