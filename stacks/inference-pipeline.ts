@@ -64,7 +64,11 @@ export function buildInferenceDefinition(props: InferencePipelineProps): Pipelin
     INFERENCE_STEPS.score,
     processingJob(props.job, props.score, {
       AppSpecification: { ImageUri: props.scorerImage, ContainerEntrypoint: ['node', 'dist/main.js'] },
-      ProcessingInputs: [processingInput('input', inputDataUri, '/opt/ml/processing/input/data', distribution)],
+      ProcessingInputs: [
+        processingInput('input', inputDataUri, '/opt/ml/processing/input/data', distribution),
+        // The brokers' CA, for brokers a public CA did not sign: a file in every instance, named by KAFKA_CA_FILE.
+        ...(props.kafka.caCertificateUri ? [processingInput(KAFKA_CA_INPUT.name, props.kafka.caCertificateUri, KAFKA_CA_INPUT.localPath)] : []),
+      ],
       outputs: [processingOutput('output', runOutputUri(props.runsUri, 'output'), '/opt/ml/processing/output')],
       Environment: {
         INPUT_PATH: '/opt/ml/processing/input/data',
@@ -83,6 +87,9 @@ export function buildInferenceDefinition(props: InferencePipelineProps): Pipelin
   return definition.addSteps(score).build();
 }
 
+/** Where the Score step's instances find the brokers' CA (kafka.caCertificateUri): a processing input of its own. */
+export const KAFKA_CA_INPUT = { name: 'kafka-ca', localPath: '/opt/ml/processing/input/kafka-ca' } as const;
+
 /** The scorer's Kafka variables. Only the secret's ARN is passed: the scorer reads the credentials itself. */
 export function kafkaEnvironment(kafka: EnvironmentConfig['kafka']): Record<string, string> {
   const auth = kafka.auth;
@@ -91,6 +98,8 @@ export function kafkaEnvironment(kafka: EnvironmentConfig['kafka']): Record<stri
     KAFKA_TOPIC: kafka.topic,
     KAFKA_DLQ_TOPIC: kafka.deadLetterTopic,
     KAFKA_TLS: String(kafka.tls),
+    // An S3Prefix input of one object's key downloads that object into LocalPath under its own file name.
+    ...(kafka.caCertificateUri ? { KAFKA_CA_FILE: `${KAFKA_CA_INPUT.localPath}/${kafka.caCertificateUri.split('/').pop()}` } : {}),
     KAFKA_AUTH: auth.type === 'sasl-scram' ? auth.mechanism : auth.type,
     ...(auth.type === 'sasl-scram' ? { KAFKA_SASL_SECRET_ARN: auth.secretArn } : {}),
   };

@@ -73,6 +73,8 @@ export class MlflowReference extends Construct {
   readonly scoringAlias: string;
   readonly trainingAlias: string;
   readonly compareAlias: string;
+  /** A self-hosted server's credentials secret: its ARN reaches the steps, its value is read by the apps at start. */
+  readonly credentialsSecretArn: string | undefined;
 
   private readonly mlflow: EnvironmentConfig['mlflow'];
 
@@ -86,6 +88,7 @@ export class MlflowReference extends Construct {
     this.scoringAlias = mlflow.scoringAlias;
     this.trainingAlias = mlflow.trainingAlias;
     this.compareAlias = mlflow.compareAlias ?? mlflow.trainingAlias;
+    this.credentialsSecretArn = mlflow.server.type === 'self-hosted' ? mlflow.server.credentialsSecretArn : undefined;
   }
 
   /** The statements a role needs to use the server and its artifact store with this access. */
@@ -94,8 +97,13 @@ export class MlflowReference extends Construct {
   }
 
   /** Environment variables every container that talks to MLflow gets (docs/container-interface.md). */
-  get environment(): Record<'MLFLOW_TRACKING_URI' | 'MLFLOW_EXPERIMENT_NAME' | 'MODEL_NAME', string> {
-    return { MLFLOW_TRACKING_URI: this.trackingUri, MLFLOW_EXPERIMENT_NAME: this.experimentName, MODEL_NAME: this.modelName };
+  get environment(): Record<'MLFLOW_TRACKING_URI' | 'MLFLOW_EXPERIMENT_NAME' | 'MODEL_NAME', string> & { MLFLOW_CREDENTIALS_SECRET_ARN?: string } {
+    return {
+      MLFLOW_TRACKING_URI: this.trackingUri,
+      MLFLOW_EXPERIMENT_NAME: this.experimentName,
+      MODEL_NAME: this.modelName,
+      ...(this.credentialsSecretArn ? { MLFLOW_CREDENTIALS_SECRET_ARN: this.credentialsSecretArn } : {}),
+    };
   }
 }
 
@@ -113,6 +121,19 @@ function mlflowAccess(mlflow: EnvironmentConfig['mlflow'], access: MlflowAccess)
       ? { Sid: 'ReadWriteArtifacts', Action: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'], Resource: `arn:aws:s3:::${bucket}/${prefix}*` }
       : { Sid: 'ReadArtifacts', Action: ['s3:GetObject'], Resource: `arn:aws:s3:::${bucket}/${prefix}*` },
   ];
+  if (mlflow.server.type === 'self-hosted' && mlflow.server.credentialsSecretArn) {
+    const { credentialsSecretArn, credentialsSecretKmsKeyArn } = mlflow.server;
+    statements.push({ Sid: 'ReadMlflowCredentials', Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], Resource: credentialsSecretArn });
+    if (credentialsSecretKmsKeyArn) {
+      statements.push({
+        // GetSecretValue decrypts with the secret's key on the caller's behalf: only through Secrets Manager.
+        Sid: 'DecryptMlflowCredentials',
+        Action: ['kms:Decrypt'],
+        Resource: credentialsSecretKmsKeyArn,
+        Condition: { StringEquals: { 'kms:ViaService': `secretsmanager.${credentialsSecretArn.split(':')[3]}.amazonaws.com` } },
+      });
+    }
+  }
   if (mlflow.server.type === 'sagemaker') {
     const arn = mlflow.server.trackingServerArn;
     statements.unshift(
