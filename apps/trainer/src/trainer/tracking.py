@@ -8,6 +8,9 @@ Two kinds of tracking URI:
   the server URL and signs every request with SigV4 using the container's AWS credentials (the SageMaker execution
   role). Nothing else differs, so this branch only checks that the plugin is installed. It cannot be exercised
   without AWS.
+
+A self-hosted server that requires authentication gets MLflow's client variables (MLFLOW_TRACKING_USERNAME/PASSWORD
+or MLFLOW_TRACKING_TOKEN), or MLFLOW_CREDENTIALS_SECRET_ARN in the pipelines (see credentials.py).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from typing import Iterator
 import mlflow
 from mlflow.exceptions import MlflowException
 
+from .credentials import apply_mlflow_credentials
 from .errors import ConfigError, MlflowRequestError, MlflowUnavailableError, TrainerError
 
 log = logging.getLogger(__name__)
@@ -57,9 +61,10 @@ def connect(uri: str) -> None:
         return
     if not re.match(r"^https?://", uri):
         raise ConfigError(f"MLFLOW_TRACKING_URI {uri!r} must start with http://, https:// or arn:aws:sagemaker:")
+    credentials = apply_mlflow_credentials()
     _probe(uri)
     mlflow.set_tracking_uri(uri)
-    log.info("MLflow: tracking server %s", uri)
+    log.info("MLflow: tracking server %s (credentials: %s)", uri, credentials)
 
 
 def _probe(uri: str) -> None:
@@ -82,6 +87,15 @@ def _probe(uri: str) -> None:
     )
 
 
+# The server refused who is asking (401) or what they may do (403): the fix is the credentials, not a retry.
+_AUTH_HINTS = {
+    "UNAUTHENTICATED": "the server requires credentials it did not get or did not accept (MLFLOW_TRACKING_USERNAME/"
+    "MLFLOW_TRACKING_PASSWORD, MLFLOW_TRACKING_TOKEN or MLFLOW_CREDENTIALS_SECRET_ARN); ",
+    "PERMISSION_DENIED": "the MLflow user lacks permission (EDIT on the experiment and registered model to log and "
+    "register, READ to evaluate); ",
+}
+
+
 @contextlib.contextmanager
 def mlflow_errors(action: str) -> Iterator[None]:
     """Wraps MLflow calls so every failure names the action and says whether a retry can help."""
@@ -93,7 +107,7 @@ def mlflow_errors(action: str) -> Iterator[None]:
         code = getattr(exc, "error_code", "")
         retryable = code in ("INTERNAL_ERROR", "TEMPORARILY_UNAVAILABLE", "REQUEST_LIMIT_EXCEEDED")
         error = MlflowUnavailableError if retryable else MlflowRequestError
-        raise error(f"MLflow failed to {action}: {exc.message}", cause=exc) from exc
+        raise error(f"MLflow failed to {action}: {_AUTH_HINTS.get(code, '')}{exc.message}", cause=exc) from exc
     except (OSError, ConnectionError) as exc:
         raise MlflowUnavailableError(f"MLflow failed to {action}: {exc}", cause=exc) from exc
     except Exception as exc:
