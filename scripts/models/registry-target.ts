@@ -5,6 +5,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { EnvironmentConfig, platformNames } from '../../environments';
 import { MlflowClient, RequestAuthenticator, authenticator, awsCredentials } from '../../apps/scorer/src/mlflow';
 import type { MlflowAuth } from '../../apps/scorer/src/config/schema';
+import { environmentMlflowAuth, secretsReaderFor } from '../cli/mlflow-auth';
 import { MlflowTracking } from './mlflow-tracking';
 
 export interface RegistryTarget {
@@ -54,13 +55,12 @@ export function registryTarget(config: EnvironmentConfig, overrides: TargetOverr
 }
 
 /**
- * How requests to this side's server are authenticated: SigV4 for SageMaker managed MLflow, none for a
- * self-hosted server or an override. The one place to plug in other schemes (basic, bearer).
+ * How requests to this side's server are authenticated: SigV4 for SageMaker managed MLflow; for a self-hosted
+ * server MLflow's client variables, else the environment's credentials secret; an override only with MLflow's
+ * client variables (scripts/cli/mlflow-auth.ts, shared by every operator script).
  */
 function authFor(config: EnvironmentConfig, trackingUriOverride: string | undefined): MlflowAuth {
-  const server = config.mlflow.server;
-  if (trackingUriOverride !== undefined || server.type !== 'sagemaker') return { kind: 'none' };
-  return { kind: 'sigv4', region: config.account.region, trackingServerArn: server.trackingServerArn };
+  return environmentMlflowAuth(config, { trackingUriOverride }).auth;
 }
 
 /** Two sides are one registry when they reach the same server: then an alias can move, nothing is copied. */
@@ -94,7 +94,7 @@ export function connect(target: RegistryTarget, options: ConnectOptions = {}): R
   const client = new MlflowClient({
     trackingUri: target.trackingUri,
     auth: target.auth,
-    authenticate: options.authenticate ?? authenticator(target.auth, awsCredentials(target.awsProfile)),
+    authenticate: options.authenticate ?? authenticator(target.auth, awsCredentials(target.awsProfile), secretsReaderFor(target.auth, target.awsProfile)),
     s3: s3ClientFor(target),
     ...(options.retries !== undefined ? { retries: options.retries } : {}),
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),

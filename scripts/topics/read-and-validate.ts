@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, KafkaConfig, logLevel } from 'kafkajs';
 import type { LogFields } from '../../apps/scorer/src/log';
+import { BrokerRefusals, isKafkaSecurityFailure } from '../../apps/scorer/src/publish/kafka-errors';
 import { kafkaLogCreator } from '../../apps/scorer/src/publish/kafka-log';
 import { MessageValidator, RawMessage, Verdict, loadContractValidator } from './contract';
 
@@ -57,6 +58,9 @@ export interface ReadSummary {
   elapsedMs: number;
 }
 
+/** Every reader's throwaway consumer group starts with this: what a consumer's group ACL must allow (READ, DELETE). */
+export const READER_GROUP_PREFIX = 'topic-reader-';
+
 export class TopicReadError extends Error {
   constructor(message: string, readonly retryable: boolean, options?: { cause?: unknown }) {
     super(message, options);
@@ -69,19 +73,21 @@ export async function readAndValidate(options: ReadAndValidateOptions): Promise<
   const isolation = options.isolation ?? 'read_committed';
   const idleTimeoutMs = options.idleTimeoutMs ?? 10_000;
   const validator = options.validator ?? (await loadContractValidator(options.schemaPath));
+  const refusals = new BrokerRefusals();
   const kafka = new Kafka({
     clientId: 'topic-reader',
     brokers: options.brokers,
     logLevel: logLevel.ERROR,
     // The scorer's filter: without it a fresh broker's retried "group coordinator is not available" shows as an error.
-    logCreator: kafkaLogCreator({ warn: printKafkaLine, error: printKafkaLine }),
+    // Every line is also noted for the broker's refusals that kafkajs logs but does not pass on (kafka-errors.ts).
+    logCreator: kafkaLogCreator({ warn: printKafkaLine, error: printKafkaLine }, (entry) => refusals.note(entry.error)),
     ...(options.ssl === undefined ? {} : { ssl: options.ssl }),
     ...(options.sasl === undefined ? {} : { sasl: options.sasl }),
   });
 
   await assertTopicExists(kafka, options.topic);
 
-  const groupId = `topic-reader-${randomUUID()}`;
+  const groupId = `${READER_GROUP_PREFIX}${randomUUID()}`;
   const consumer = kafka.consumer({ groupId, readUncommitted: isolation === 'read_uncommitted', allowAutoTopicCreation: false });
   const summary: ReadSummary = { topic: options.topic, isolation, read: 0, valid: 0, invalid: 0, byModelVersion: {}, invalidSamples: [], stoppedBecause: 'idle', elapsedMs: 0 };
 
@@ -150,7 +156,15 @@ export async function readAndValidate(options: ReadAndValidateOptions): Promise<
     if (idleTimer) clearTimeout(idleTimer);
     await consumer.disconnect();
   }
-  if (crashed) throw crashed instanceof TopicReadError ? crashed : new TopicReadError(`Reading ${options.topic} failed`, true, { cause: crashed });
+  if (crashed) {
+    if (crashed instanceof TopicReadError) throw crashed;
+    const refused = refusals.lastRefusal;
+    if (refused || isKafkaSecurityFailure(crashed)) {
+      const why = refused ? ` (${refused.type}: ${refused.message})` : '';
+      throw new TopicReadError(`The Kafka broker refused the reader${why}: its user needs READ on topic ${options.topic} and READ and DELETE on consumer groups prefixed ${READER_GROUP_PREFIX}`, false, { cause: crashed });
+    }
+    throw new TopicReadError(`Reading ${options.topic} failed`, true, { cause: crashed });
+  }
   await deleteGroup(kafka, groupId);
   summary.elapsedMs = Date.now() - started;
   return summary;
@@ -161,9 +175,14 @@ async function assertTopicExists(kafka: Kafka, topic: string): Promise<void> {
   try {
     await admin.connect();
     const topics = await admin.listTopics();
-    if (!topics.includes(topic)) throw new TopicReadError(`Topic ${topic} does not exist on the broker (existing: ${topics.filter((t) => !t.startsWith('__')).join(', ') || 'none'})`, false);
+    if (!topics.includes(topic)) {
+      // With ACLs the broker lists only the topics this user may describe.
+      throw new TopicReadError(`Topic ${topic} does not exist on the broker, or this user may not read it (topics it can see: ${topics.filter((t) => !t.startsWith('__')).join(', ') || 'none'})`, false);
+    }
   } catch (error) {
     if (error instanceof TopicReadError) throw error;
+    // Refused credentials, an untrusted certificate or an ACL denial stay that way until someone changes them.
+    if (isKafkaSecurityFailure(error)) throw new TopicReadError(`The Kafka broker refused the reader (TLS, SASL or ACLs) while looking up topic ${topic}`, false, { cause: error });
     throw new TopicReadError(`Could not reach the Kafka broker to look up topic ${topic}`, true, { cause: error });
   } finally {
     await admin.disconnect();

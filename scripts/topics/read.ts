@@ -14,6 +14,8 @@ export const readSpec = {
   summary: 'Read the prediction topic and validate each message (value, key, headers) against the contract docs/prediction-message.schema.json.',
   options: {
     env: { type: 'string', short: 'e', valueName: 'ENV', description: 'Take brokers, topic, TLS and SASL (SCRAM secret or MSK IAM, as the scorer) from this environment\'s config.' },
+    'sasl-secret-arn': { type: 'string', valueName: 'ARN', description: 'With --env: read the SCRAM credentials from this secret {"username","password"} (a consumer\'s) instead of the environment\'s (the scorer\'s, which ACLs may allow to write only).' },
+    'ca-file': { type: 'string', valueName: 'FILE', description: 'With --env: trust the brokers\' CA from this PEM file instead of downloading the environment\'s kafka.caCertificateUri.' },
     brokers: { type: 'string', short: 'b', valueName: 'HOST:PORT,…', description: 'Brokers (overrides the environment\'s).' },
     topic: { type: 'string', short: 't', valueName: 'TOPIC', description: 'Topic (overrides the environment\'s prediction topic).' },
     isolation: { type: 'string', valueName: 'LEVEL', description: 'read_committed (default: aborted runs stay invisible, as for consumers) or read_uncommitted.' },
@@ -42,15 +44,21 @@ const readSchema = z.object({
   print: z.boolean().default(false),
   json: z.boolean().default(false),
   schema: z.string().default(defaultSchemaPath),
+  'sasl-secret-arn': z.string().regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:\S+$/, 'expected a Secrets Manager secret ARN').optional(),
+  'ca-file': z.string().min(1).optional(),
 });
 
 /** --brokers/--topic override the environment's; a cluster given by --brokers is reached without TLS or SASL. */
 async function connectionFrom(options: z.infer<typeof readSchema>): Promise<KafkaConnection> {
   if (!options.env) {
     if (!options.brokers || !options.topic) throw new UsageError('Give --env, or both --brokers and --topic.');
+    if (options['sasl-secret-arn'] || options['ca-file']) throw new UsageError('--sasl-secret-arn and --ca-file need --env (the environment says how its brokers are reached).');
     return { brokers: options.brokers.split(','), topic: options.topic };
   }
-  const fromConfig = await environmentKafkaConnection(loadEnvironmentForCli(options.env));
+  const fromConfig = await environmentKafkaConnection(loadEnvironmentForCli(options.env), undefined, {
+    ...(options['ca-file'] ? { caFile: options['ca-file'] } : {}),
+    ...(options['sasl-secret-arn'] ? { saslSecretArn: options['sasl-secret-arn'] } : {}),
+  });
   if (options.brokers) return { brokers: options.brokers.split(','), topic: options.topic ?? fromConfig.topic };
   return { ...fromConfig, ...(options.topic ? { topic: options.topic } : {}) };
 }

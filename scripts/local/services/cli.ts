@@ -1,12 +1,16 @@
 // Command line of the local services: `npm run services -- <command> [options]`. Each command declares its flags
 // with the shared CLI helpers (scripts/cli), so every one has --help and rejects unknown flags with exit 2.
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { z } from 'zod';
 import { CliSpec, OptionSpec, ParsedOptions, durationFlag, validateOptions } from '../../cli/args';
 import { CliError, ExitCode, UsageError } from '../../cli/errors';
 import { CliIo, processIo, runCli } from '../../cli/main';
+import { loadEnvironment } from '../../../environments';
+import { securedServicesFor } from '../secure-services';
 import { LocalServicesError } from './errors';
-import { ensureInstalled, parseServiceNames, renderExportLine, startServices, type RunningServices, type ServiceName } from './index';
+import { ensureInstalled, parseServiceNames, redact, renderExportLine, startServices, type RunningServices, type ServiceName, type StartOptions } from './index';
 import { defaultBaseDir } from './paths';
 import { renderStatus } from './status';
 import { stopRuns } from './stop-runs';
@@ -17,6 +21,14 @@ const log = (line: string) => process.stderr.write(`[services] ${line}\n`);
 const onlyOption: OptionSpec = { type: 'string', valueName: 'S,..', description: `Only these services (default all: ${ALL_SERVICES.join(', ')}).` };
 const portOption: OptionSpec = { type: 'string', valueName: 'S=N,..', description: 'Fixed ports, e.g. kafka=9092 (default: free ports are chosen).' };
 const accountOption: OptionSpec = { type: 'string', valueName: 'ID', description: 'The 12-digit account the AWS emulator answers as (default 123456789012).' };
+const secureOption = {
+  type: 'boolean' as const,
+  description:
+    "Secured, for the local environment (docs/security-transports.md): Kafka takes SASL_SSL with SCRAM-SHA-512 only (a local CA, cached in " +
+    ".local/tls) with ACLs (user 'producer' may write local's two topics, created at start, with the scorer's transactional ids; 'consumer' may " +
+    "read them); MLflow requires a user (basic-auth app); the emulator answers as local's account and region and holds the credentials as " +
+    'KMS-encrypted secrets and the CA in S3. Credentials are written to <run dir>/env.sh (mode 0600), never printed.',
+} satisfies OptionSpec;
 
 const installSpec = {
   command: 'npm run services -- install',
@@ -33,8 +45,9 @@ const startSpec = {
     port: portOption,
     'aws-account': accountOption,
     keep: { type: 'boolean', description: "Keep the run's data and logs (.local/run/<id>/) after stopping." },
+    secure: secureOption,
   },
-  examples: ['npm run services -- start', 'npm run services -- start --only kafka --port kafka=9092'],
+  examples: ['npm run services -- start', 'npm run services -- start --only kafka --port kafka=9092', 'npm run services -- start --secure'],
   notes: ['Exit codes: 0 stopped cleanly, 1 failed to start or to stop (the message names the log), 2 bad usage.'],
 } satisfies CliSpec<Record<string, OptionSpec>>;
 
@@ -42,8 +55,8 @@ const execSpec = {
   command: 'npm run services -- exec',
   arguments: '[options] -- CMD [ARGS..]',
   summary: "Start the services, run CMD with their variables (KAFKA_BROKERS, MLFLOW_TRACKING_URI, AWS_ENDPOINT_URL, …), stop them, exit with CMD's exit code.",
-  options: { only: onlyOption, port: portOption, 'aws-account': accountOption },
-  examples: ['npm run services -- exec --only mlflow -- .venv/bin/python -m pytest -q test/trainer'],
+  options: { only: onlyOption, port: portOption, 'aws-account': accountOption, secure: secureOption },
+  examples: ['npm run services -- exec --only mlflow -- .venv/bin/python -m pytest -q test/trainer', 'npm run services -- exec --secure -- npm run synth'],
   notes: ["Exit codes: CMD's own, 127 when CMD cannot be run, 1 the services failed, 2 bad usage."],
 } satisfies CliSpec<Record<string, OptionSpec>>;
 
@@ -186,11 +199,25 @@ function parsePorts(spec: string | undefined): Partial<Record<ServiceName, numbe
   return ports;
 }
 
+/** `--secure`: the secured mode for the `local` environment (its topics, account and region); else `--aws-account`. */
+function accountAndSecurity(o: { secure?: boolean; 'aws-account'?: string }): Pick<StartOptions, 'secure' | 'awsAccountId' | 'awsRegion'> {
+  if (!o.secure) return { awsAccountId: o['aws-account'] };
+  const secured = securedServicesFor(loadEnvironment('local'));
+  if (o['aws-account'] !== undefined && o['aws-account'] !== secured.awsAccountId) {
+    throw new UsageError(`--secure provisions for the local environment's account ${secured.awsAccountId}; leave out --aws-account ${o['aws-account']}`);
+  }
+  return secured;
+}
+
+/** Everything a command run against secured services needs: the apps' variables and the `local` environment's. */
+const variablesOf = (services: RunningServices) => (services.security ? { ...services.env(), ...services.localEnvironment() } : services.env());
+
 function describe(services: RunningServices): string {
   const e = services.endpoints;
   const lines: string[] = [];
-  if (e.kafka) lines.push(`  kafka   brokers ${e.kafka.brokers.join(',')}`);
-  if (e.mlflow) lines.push(`  mlflow  ${e.mlflow.trackingUri}`);
+  const ks = e.kafka?.security;
+  if (e.kafka) lines.push(`  kafka   brokers ${e.kafka.brokers.join(',')}${ks ? ` (SASL_SSL, SCRAM-SHA-512, ACLs; CA ${ks.caFile})` : ''}`);
+  if (e.mlflow) lines.push(`  mlflow  ${e.mlflow.trackingUri}${e.mlflow.security ? ' (basic auth: the app user in MLFLOW_TRACKING_USERNAME/PASSWORD)' : ''}`);
   if (e.aws) lines.push(`  aws     ${e.aws.endpointUrl} (account ${e.aws.accountId}, region ${e.aws.region}, credentials testing/testing)`);
   return lines.join('\n');
 }
@@ -210,9 +237,16 @@ async function cmdStart(o: ParsedOptions<typeof startSpec.options>, io: CliIo): 
   const only = parseOnly(o.only);
   const ports = parsePorts(o.port);
   await ensureInstalled(only, { log });
-  const services = await startServices({ only, keep: o.keep ?? false, ports, awsAccountId: o['aws-account'], log });
+  const services = await startServices({ only, keep: o.keep ?? false, ports, log, ...accountAndSecurity(o) });
   io.out(`Local services are running (data and logs: ${services.runDir}):\n${describe(services)}\n`);
-  io.out(`${renderExportLine(services.env())}\n\nPress Ctrl-C to stop.`);
+  if (services.security) {
+    // Passwords go to a file only the owner can read, never to the terminal or a log.
+    const envFile = path.join(services.runDir, 'env.sh');
+    fs.writeFileSync(envFile, `${renderExportLine(variablesOf(services))}\n`, { mode: 0o600 });
+    io.out(`${renderExportLine(redact(variablesOf(services)))}\n\nThe real values (credentials included): source '${envFile}'\n\nPress Ctrl-C to stop.`);
+  } else {
+    io.out(`${renderExportLine(services.env())}\n\nPress Ctrl-C to stop.`);
+  }
   stopWhenOrphaned();
   return new Promise((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
@@ -241,11 +275,11 @@ async function cmdExec(o: ParsedOptions<typeof execSpec.options>, commandLine: r
   const only = parseOnly(o.only);
   const ports = parsePorts(o.port);
   await ensureInstalled(only, { log });
-  const services = await startServices({ only, ports, awsAccountId: o['aws-account'], log });
+  const services = await startServices({ only, ports, log, ...accountAndSecurity(o) });
   stopWhenOrphaned();
   try {
     return await new Promise<number>((resolve) => {
-      const child = spawn(cmd, cmdArgs, { stdio: 'inherit', env: { ...process.env, ...services.env() } });
+      const child = spawn(cmd, cmdArgs, { stdio: 'inherit', env: { ...process.env, ...variablesOf(services) } });
       // A terminal's Ctrl-C reaches the child directly; a SIGTERM/SIGHUP sent to us alone is passed on.
       const forward = (signal: NodeJS.Signals) => child.kill(signal);
       const ignoreInt = () => undefined;

@@ -1,3 +1,3 @@
 export * from './schema';
-export { loadConfig, flagsToEnv, transactionalIdPrefix } from './load';
+export { loadConfig, flagsToEnv, transactionalIdPrefix, readCaCertificates, checkCaCertificates } from './load';
 export type { ConfigSources } from './load';

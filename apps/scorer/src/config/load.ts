@@ -74,7 +74,7 @@ function resolve(raw: RawConfig, sources: ConfigSources): ScorerConfig {
       dlqTopic: raw.KAFKA_DLQ_TOPIC,
       clientId: raw.KAFKA_CLIENT_ID,
       tls: raw.KAFKA_TLS,
-      ...(raw.KAFKA_CA_FILE === undefined ? {} : { caPem: caCertificates(raw.KAFKA_CA_FILE, raw.KAFKA_TLS) }),
+      ...(raw.KAFKA_CA_FILE === undefined ? {} : { caPem: kafkaCaFile(raw.KAFKA_CA_FILE, raw.KAFKA_TLS) }),
       auth: kafkaAuth(raw),
       transactionalId: raw.KAFKA_TRANSACTIONS ? raw.KAFKA_TRANSACTIONAL_ID ?? `${transactionalIdPrefix(raw.KAFKA_TOPIC)}${shardId}` : undefined,
       transactionTimeoutMs: raw.KAFKA_TRANSACTION_TIMEOUT_MS,
@@ -105,22 +105,31 @@ export function transactionalIdPrefix(topic: string): string {
   return `ml-platform-scorer.${topic}.`;
 }
 
-/** KAFKA_CA_FILE: read once at start and checked, so a wrong path or file fails before anything is attempted. */
-function caCertificates(file: string, tls: boolean): string {
+function kafkaCaFile(file: string, tls: boolean): string {
   if (!tls) throw new ConfigError('KAFKA_CA_FILE is set but KAFKA_TLS is not "true": the CA is only used for TLS connections');
+  return readCaCertificates(file, 'KAFKA_CA_FILE');
+}
+
+/** A PEM file of CA certificates, read once at start and checked, so a wrong path or file fails before anything is attempted. */
+export function readCaCertificates(file: string, source = 'KAFKA_CA_FILE'): string {
   let pem: string;
   try {
     pem = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new ConfigError(`KAFKA_CA_FILE ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}): pass the path of a PEM file with the brokers' CA certificate`, error);
+    throw new ConfigError(`${source} ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}): pass the path of a PEM file with the brokers' CA certificate`, error);
   }
+  return checkCaCertificates(pem, `${source} ${file}`);
+}
+
+/** PEM text with at least one parseable certificate, or a ConfigError naming where it came from. */
+export function checkCaCertificates(pem: string, source: string): string {
   const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
-  if (blocks.length === 0) throw new ConfigError(`KAFKA_CA_FILE ${file} holds no PEM certificate ("-----BEGIN CERTIFICATE-----")`);
+  if (blocks.length === 0) throw new ConfigError(`${source} holds no PEM certificate ("-----BEGIN CERTIFICATE-----")`);
   for (const block of blocks) {
     try {
       new X509Certificate(block);
     } catch (error) {
-      throw new ConfigError(`KAFKA_CA_FILE ${file} holds a certificate that cannot be parsed: ${(error as Error).message}`, error);
+      throw new ConfigError(`${source} holds a certificate that cannot be parsed: ${(error as Error).message}`, error);
     }
   }
   return pem;

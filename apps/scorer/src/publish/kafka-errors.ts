@@ -144,3 +144,10 @@ export function kafkaSecurityFailure(
   }
   return undefined;
 }
+
+/** True when `error` is a failure no retry can fix (SASL rejected, TLS untrusted, ACL denied), for any Kafka client. */
+export function isKafkaSecurityFailure(error: unknown): boolean {
+  return chain(error).some(
+    (e) => e.name === 'KafkaJSSASLAuthenticationError' || (e.code !== undefined && TLS_TRUST_CODES.has(e.code)) || (e.type !== undefined && AUTHORIZATION_TYPES.has(e.type)),
+  );
+}
