@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { ConfigError } from '../../apps/scorer/src/errors';
+import { CredentialsError } from '../../apps/scorer/src/config/secrets';
 import type { RunManifest } from '../../apps/scorer/src/manifest';
 import { saslOptions } from '../../apps/scorer/src/publish/kafka-auth';
 import { awsConfig, kafkaBrokers, mlflowTrackingUri, uniqueName } from '../support/services';
@@ -69,8 +69,10 @@ describe('the scorer with AWS sources (S3 input, Secrets Manager credentials) on
       password: 'p4ss',
     });
     const error = await saslOptions({ kind: 'scram-sha-256', secretArn: bad.ARN! }, () => secrets).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ConfigError);
+    expect(error).toBeInstanceOf(CredentialsError);
+    expect(error).toMatchObject({ code: 'CREDENTIALS_UNAVAILABLE', retryable: false, secretArn: bad.ARN });
     expect((error as Error).message).toMatch(/is not JSON \{"username","password"\}/);
+    expect((error as Error).message).not.toContain('user:pass');
     secrets.destroy();
   });
 });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, KafkaConfig, logLevel } from 'kafkajs';
 
 export interface ConsumedMessage {
   key: string | null;
@@ -19,6 +19,10 @@ export interface ConsumeOptions {
   timeoutMs?: number;
   /** read_committed (default: what downstream teams use) or read_uncommitted (to see what the broker holds). */
   isolation?: 'read_committed' | 'read_uncommitted';
+  /** TLS and SASL of a secured broker (the consumer user's). */
+  connection?: Pick<KafkaConfig, 'ssl' | 'sasl'>;
+  /** Consumer group names start with this (what the user's group ACL allows). */
+  groupPrefix?: string;
 }
 
 /**
@@ -26,8 +30,8 @@ export interface ConsumeOptions {
  * then `settleMs` passed without more, or until `timeoutMs`.
  */
 export async function consumeCommitted(brokers: string[], topic: string, options: ConsumeOptions = {}): Promise<ConsumedMessage[]> {
-  const kafka = new Kafka({ clientId: 'scorer-test-consumer', brokers, logLevel: logLevel.NOTHING });
-  const consumer = kafka.consumer({ groupId: `scorer-test-${randomUUID()}`, readUncommitted: options.isolation === 'read_uncommitted' });
+  const kafka = new Kafka({ clientId: 'scorer-test-consumer', brokers, logLevel: logLevel.NOTHING, ...options.connection });
+  const consumer = kafka.consumer({ groupId: `${options.groupPrefix ?? 'scorer-test-'}${randomUUID()}`, readUncommitted: options.isolation === 'read_uncommitted' });
   const messages: ConsumedMessage[] = [];
   let lastArrival = Date.now();
   await consumer.connect();

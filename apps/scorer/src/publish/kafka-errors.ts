@@ -68,17 +68,20 @@ interface KafkaLikeError {
   type?: string;
   cause?: unknown;
   originalError?: unknown;
+  errors?: unknown[];
 }
 
-/** The error and everything it wraps (kafkajs nests through `cause` and `originalError`). */
+/** The error and everything it wraps (kafkajs nests through `cause`, `originalError`, and `errors` of an aggregate). */
 function chain(error: unknown): KafkaLikeError[] {
   const seen: KafkaLikeError[] = [];
-  let current: unknown = error;
-  while (current !== null && typeof current === 'object' && !seen.includes(current as KafkaLikeError) && seen.length < 10) {
+  const visit = (current: unknown) => {
+    if (current === null || typeof current !== 'object' || seen.includes(current as KafkaLikeError) || seen.length >= 20) return;
     const e = current as KafkaLikeError;
     seen.push(e);
-    current = e.cause ?? e.originalError;
-  }
+    visit(e.cause ?? e.originalError);
+    for (const inner of e.errors ?? []) visit(inner);
+  };
+  visit(error);
   return seen;
 }
 

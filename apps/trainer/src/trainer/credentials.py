@@ -33,14 +33,16 @@ _PERMANENT = {
 }
 
 
-def _secrets_client() -> Any:
+def _secrets_client(secret_arn: str) -> Any:
     import boto3  # late: only steps with a secret need it, and boto3 takes a moment to import
 
-    return boto3.client("secretsmanager")
+    # The secret's own region, from its ARN: boto3 does not read AWS_REGION, and the secret is where it is.
+    parts = secret_arn.split(":")
+    return boto3.client("secretsmanager", region_name=parts[3] if len(parts) > 3 and parts[3] else None)
 
 
 def apply_mlflow_credentials(
-    env: MutableMapping[str, str] | None = None, client_factory: Callable[[], Any] = _secrets_client
+    env: MutableMapping[str, str] | None = None, client_factory: Callable[[str], Any] = _secrets_client
 ) -> str:
     """Reads the secret named by MLFLOW_CREDENTIALS_SECRET_ARN (if set) into MLflow's client variables.
 
@@ -57,7 +59,7 @@ def apply_mlflow_credentials(
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
-        secret = client_factory().get_secret_value(SecretId=arn).get("SecretString")
+        secret = client_factory(arn).get_secret_value(SecretId=arn).get("SecretString")
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "ClientError")
         message = f"reading the MLflow credentials secret {arn} failed ({code})"

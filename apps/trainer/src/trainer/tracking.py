@@ -64,6 +64,9 @@ def connect(uri: str) -> None:
     credentials = apply_mlflow_credentials()
     _probe(uri)
     mlflow.set_tracking_uri(uri)
+    # /health answers without credentials; one authenticated call makes refused credentials fail now, not after training.
+    with mlflow_errors("authenticate (search experiments)"):
+        mlflow.search_experiments(max_results=1)
     log.info("MLflow: tracking server %s (credentials: %s)", uri, credentials)
 
 
