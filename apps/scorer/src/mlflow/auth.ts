@@ -53,30 +53,43 @@ export function authenticator(
         return (await resolved)(request);
       };
     }
-    case 'sigv4': {
-      const signer = new SignatureV4({ service: SAGEMAKER_MLFLOW_SERVICE, region: auth.region, credentials, sha256: Sha256 });
-      return async (request) => {
-        const headers: Record<string, string> = { ...request.headers, host: request.url.host };
-        if (auth.trackingServerArn) headers[TRACKING_SERVER_ARN_HEADER] = auth.trackingServerArn;
-        const query: Record<string, string | string[]> = {};
-        for (const [key, value] of request.url.searchParams) {
-          const previous = query[key];
-          query[key] = previous === undefined ? value : ([] as string[]).concat(previous, value);
-        }
-        const signed = await signer.sign({
-          method: request.method,
-          protocol: request.url.protocol,
-          hostname: request.url.hostname,
-          port: request.url.port ? Number(request.url.port) : undefined,
-          path: request.url.pathname,
-          query,
-          headers,
-          body: request.body,
-        });
-        return signed.headers as Record<string, string>;
-      };
-    }
+    case 'sigv4':
+      return sigv4Authenticator({ region: auth.region, service: SAGEMAKER_MLFLOW_SERVICE, trackingServerArn: auth.trackingServerArn }, credentials);
   }
+}
+
+/**
+ * SigV4 with the AWS SDK's signer (@smithy/signature-v4), signing what AWS's own client for SageMaker managed MLflow
+ * (the sagemaker-mlflow plugin, botocore's SigV4Auth) signs: service "sagemaker-mlflow" for tracking servers, the
+ * host, x-amz-date, the session token and the x-mlflow-sm-tracking-server-arn header, and no x-amz-content-sha256
+ * header (applyChecksum off; the payload hash is still part of the signature). `service` is a parameter only so
+ * that AWS's published SigV4 test vectors can run through this same wiring (test/scorer/sigv4.test.ts).
+ */
+export function sigv4Authenticator(
+  options: { region: string; service: string; trackingServerArn?: string },
+  credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider,
+): RequestAuthenticator {
+  const signer = new SignatureV4({ service: options.service, region: options.region, credentials, sha256: Sha256, applyChecksum: false });
+  return async (request) => {
+    const headers: Record<string, string> = { ...request.headers, host: request.url.host };
+    if (options.trackingServerArn) headers[TRACKING_SERVER_ARN_HEADER] = options.trackingServerArn;
+    const query: Record<string, string | string[]> = {};
+    for (const [key, value] of request.url.searchParams) {
+      const previous = query[key];
+      query[key] = previous === undefined ? value : ([] as string[]).concat(previous, value);
+    }
+    const signed = await signer.sign({
+      method: request.method,
+      protocol: request.url.protocol,
+      hostname: request.url.hostname,
+      port: request.url.port ? Number(request.url.port) : undefined,
+      path: request.url.pathname,
+      query,
+      headers,
+      body: request.body,
+    });
+    return signed.headers as Record<string, string>;
+  };
 }
 
 /** SageMaker managed MLflow is reached at a regional endpoint; the ARN travels in a header. */
