@@ -11,6 +11,9 @@ describe('topic:read flags', () => {
     [['--brokers', 'localhost', '--topic', 't'], '--brokers: expected host:port[,host:port…]'],
     [['--brokers', '127.0.0.1:9092', '--topic', 't', '--isolation', 'committed'], '--isolation: expected read_committed or read_uncommitted'],
     [['--brokers', '127.0.0.1:9092', '--topic', 't', '--max', '0'], '--max: expected a number above 0'],
+    [['--brokers', '127.0.0.1:9092', '--topic', 't', '--ca-file', 'ca.pem'], '--sasl-secret-arn and --ca-file need --env'],
+    [['--env', 'staging', '--sasl-secret-arn', 'reader'], '--sasl-secret-arn: expected a Secrets Manager secret ARN'],
+    [['--env', 'prod', '--sasl-secret-arn', 'arn:aws:secretsmanager:eu-central-1:222222222222:secret:reader-AbCdEf'], '--sasl-secret-arn: environment prod does not use SASL/SCRAM'],
   ])('exits 2 before connecting for %j', async (argv, message) => {
     const io = captureIo();
     await expect(readCommand(argv, io)).resolves.toBe(ExitCode.usage);
