@@ -119,7 +119,9 @@ describe('Kafka refusals', () => {
   const protocol = (type: string, message: string) => new KafkaJSProtocolError({ type, message, code: 0, retriable: false } as never);
 
   it('a rejected SCRAM login is not retryable and names the mechanism, the brokers and the secret', () => {
-    const error = kafkaSecurityFailure(new KafkaJSSASLAuthenticationError('SASL SCRAM SHA512 authentication failed: invalid credentials'), config);
+    // kafkajs' typings declare no constructor arguments; the class takes its message like every KafkaJSError.
+    const SaslError = KafkaJSSASLAuthenticationError as unknown as new (message: string) => Error;
+    const error = kafkaSecurityFailure(new SaslError('SASL SCRAM SHA512 authentication failed: invalid credentials'), config);
     expect(error).toMatchObject({ code: 'KAFKA_AUTHENTICATION_FAILED', retryable: false });
     expect(error!.message).toBe(
       'SASL/SCRAM-SHA-512 authentication to Kafka at b-1:9096 failed (SASL SCRAM SHA512 authentication failed: invalid credentials): the user name and password in arn:aws:secretsmanager:eu-central-1:111111111111:secret:AmazonMSK_s-AbCdEf are not accepted by the broker: fix the secret or the user on the cluster',

@@ -137,7 +137,7 @@ beforeAll(async () => {
 
   // The model, registered by the app user (MLflow's client variables, as a person or the trainer would).
   const app = services.security!.mlflow.app;
-  await registerFixtureModel(env.MLFLOW_TRACKING_URI!, local.mlflow.modelName, local.mlflow.scoringAlias, 'churn', { MLFLOW_TRACKING_USERNAME: app.username, MLFLOW_TRACKING_PASSWORD: app.password });
+  await registerFixtureModel(env.MLFLOW_TRACKING_URI!, local.mlflow.modelName, local.mlflow.scoringAlias, 'churn', {}, { MLFLOW_TRACKING_USERNAME: app.username, MLFLOW_TRACKING_PASSWORD: app.password });
   await generateData(path.join(work, 'in'), ROWS, { seed: 13 });
 
   // The positive run every failure case is compared with.
