@@ -1,9 +1,9 @@
 // The `local` environment against secured local services: synthesized from the MLP_LOCAL_* variables the services
 // export, it must be configured like staging (TLS, SASL/SCRAM by secret ARN, KMS key) and hand the steps what
 // they need to authenticate — ARNs and a CA file path, never a credential.
-import { loadEnvironment, type EnvironmentConfig } from '../../environments';
+import { loadEnvironment } from '../../environments';
 import { localEndpoints } from '../../environments/lib/local-endpoints';
-import { pipelineDefinition, rolePolicies, statement, synthConfig, variant, type Json } from './support/synthesized';
+import { loadLocalEnvironment, pipelineDefinition, rolePolicies, statement, synthConfig, variant, type Json } from './support/synthesized';
 
 const ARNS = {
   MLP_LOCAL_KAFKA_SECRET_ARN: 'arn:aws:secretsmanager:eu-central-1:000000000000:secret:AmazonMSK_local-services-producer-AbCdEf',
@@ -13,22 +13,9 @@ const ARNS = {
   MLP_LOCAL_MLFLOW_CREDENTIALS_KMS_KEY_ARN: 'arn:aws:kms:eu-central-1:000000000000:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0',
 };
 
-function loadLocalWith(env: Record<string, string>): EnvironmentConfig {
-  const saved = { ...process.env };
-  Object.assign(process.env, env);
-  try {
-    let config: EnvironmentConfig | undefined;
-    jest.isolateModules(() => {
-      config = (require('../../environments') as typeof import('../../environments')).loadEnvironment('local');
-    });
-    return config!;
-  } finally {
-    process.env = saved;
-  }
-}
 
 describe('the local environment against secured services', () => {
-  const config = loadLocalWith(ARNS);
+  const config = loadLocalEnvironment(ARNS);
   const synth = synthConfig(config);
   // Every step, including those nested in a Condition's branches (Register runs only when the gate passes).
   const flatten = (list: Json[]): Json[] => list.flatMap((s) => (s.Type === 'Condition' ? [s, ...flatten([...(s.Arguments.IfSteps ?? []), ...(s.Arguments.ElseSteps ?? [])])] : [s]));

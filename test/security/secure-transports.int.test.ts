@@ -22,7 +22,7 @@ import { securedServicesFor } from '../../scripts/local/secure-services';
 import { ensureLocalTls, kafkaClientAuth, startServices, type Credentials, type RunningServices } from '../../scripts/local/services';
 import { defaultBaseDir } from '../../scripts/local/services/paths';
 import { READER_GROUP_PREFIX } from '../../scripts/topics/read-and-validate';
-import { pipelineDefinition, synthConfig, type Json } from '../infra/support/synthesized';
+import { loadLocalEnvironment, pipelineDefinition, synthConfig, type Json } from '../infra/support/synthesized';
 import { consumeCommitted } from '../scorer/support/consume';
 import { REPO_ROOT, predictionValidator } from '../scorer/support/contract-validator';
 import { PYTHON, generateData, registerFixtureModel } from '../scorer/support/mlflow-fixture';
@@ -52,21 +52,6 @@ const asUser = (user: Credentials) => kafkaClientAuth(services.security!, user);
 const readCommitted = (topic: string, expected = 0) =>
   consumeCommitted(brokers, topic, { expected, settleMs: 2_000, timeoutMs: 60_000, connection: asUser(consumer()), groupPrefix: READER_GROUP_PREFIX });
 const manifestOf = (dir: string) => JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as RunManifest;
-
-/** `local` as environments/local.ts builds it from the MLP_LOCAL_* variables the secured services export. */
-function loadLocal(env: Record<string, string>): EnvironmentConfig {
-  const saved = { ...process.env };
-  Object.assign(process.env, env);
-  try {
-    let config: EnvironmentConfig | undefined;
-    jest.isolateModules(() => {
-      config = (require('../../environments') as typeof import('../../environments')).loadEnvironment('local');
-    });
-    return config!;
-  } finally {
-    process.env = saved;
-  }
-}
 
 /**
  * A step's Environment with its `Get` expressions resolved for one execution (the local pipeline executor does
@@ -109,9 +94,9 @@ function scorer(name: string, overrides: Record<string, string> = {}) {
 }
 
 beforeAll(async () => {
-  const plainLocal = loadLocal({});
+  const plainLocal = loadLocalEnvironment({});
   services = await startServices({ ...withDeniedTopic(securedServicesFor(plainLocal)), log: () => undefined });
-  local = loadLocal(services.localEnvironment());
+  local = loadLocalEnvironment(services.localEnvironment());
   brokers = services.endpoints.kafka!.brokers;
   const env = services.env();
   aws = { endpoint: env.AWS_ENDPOINT_URL!, region: env.AWS_REGION!, credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY! } };

@@ -39,6 +39,24 @@ export function rawEnvironment(name: string): EnvironmentInput {
   return structuredClone(raw);
 }
 
+/**
+ * environments/local.ts as it reads the MLP_LOCAL_* variables `env` (e.g. a secured services run's
+ * localEnvironment()): a fresh module registry, so the file is evaluated with these variables and nothing is cached.
+ */
+export function loadLocalEnvironment(env: Record<string, string>): EnvironmentConfig {
+  const saved = { ...process.env };
+  Object.assign(process.env, env);
+  try {
+    let config: EnvironmentConfig | undefined;
+    jest.isolateModules(() => {
+      config = (require('../../../environments') as typeof import('../../../environments')).loadEnvironment('local');
+    });
+    return config!;
+  } finally {
+    process.env = saved;
+  }
+}
+
 export function variant(name: string, change: (raw: Json) => void): EnvironmentConfig {
   const raw = rawEnvironment(name);
   change(raw);
