@@ -114,6 +114,32 @@ describe('MLflow credentials', () => {
   });
 });
 
+describe('a model that does not exist on a server with MLflow\'s basic-auth app', () => {
+  it('is reported as not found (the app answers the alias lookup 403; the model lookup says 404)', async () => {
+    const calls: string[] = [];
+    const fetchImpl = (async (url: URL) => {
+      calls.push(url.pathname);
+      return url.pathname.endsWith('/registered-models/alias')
+        ? new Response('Permission denied', { status: 403 })
+        : new Response(JSON.stringify({ error_code: 'RESOURCE_DOES_NOT_EXIST', message: 'Registered Model with name=m not found' }), { status: 404 });
+    }) as unknown as typeof fetch;
+    const client = new MlflowClient({ trackingUri: 'http://mlflow:5000', auth: { kind: 'basic', username: 'u', password: 'p' }, fetchImpl, retries: 0 });
+    const error = await client.getModelVersionByAlias('m', 'champion').catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'MLFLOW_NOT_FOUND', notFound: true, retryable: false });
+    expect((error as Error).message).toContain('model "m" does not exist in the registry');
+    expect(calls).toEqual(['/api/2.0/mlflow/registered-models/alias', '/api/2.0/mlflow/registered-models/get']);
+  });
+
+  it('stays a permission problem when the model exists', async () => {
+    const fetchImpl = (async (url: URL) =>
+      url.pathname.endsWith('/registered-models/alias')
+        ? new Response('Permission denied', { status: 403 })
+        : new Response(JSON.stringify({ registered_model: { name: 'm' } }), { status: 200 })) as unknown as typeof fetch;
+    const client = new MlflowClient({ trackingUri: 'http://mlflow:5000', auth: { kind: 'basic', username: 'u', password: 'p' }, fetchImpl, retries: 0 });
+    await expect(client.getModelVersionByAlias('m', 'champion')).rejects.toMatchObject({ code: 'MLFLOW_FORBIDDEN' });
+  });
+});
+
 describe('Kafka refusals', () => {
   const config = load({ KAFKA_TLS: 'true', KAFKA_AUTH: 'scram-sha-512', KAFKA_SASL_SECRET_ARN: 'arn:aws:secretsmanager:eu-central-1:111111111111:secret:AmazonMSK_s-AbCdEf' }).kafka;
   const protocol = (type: string, message: string) => new KafkaJSProtocolError({ type, message, code: 0, retriable: false } as never);

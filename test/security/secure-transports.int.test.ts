@@ -225,11 +225,18 @@ describe('failures the scorer cannot retry away: a clear error in the manifest, 
     expect(unauthenticated.manifest).toMatchObject({ status: 'failed', counts: { read: 0, published: 0 }, error: { code: 'MLFLOW_UNAUTHENTICATED', retryable: false } });
     expect(unauthenticated.manifest.error!.message).toMatch(/refused GET .*did not accept the .*credentials.*HTTP 401/);
 
+    // A user the admin created and then took the model away from (users may read by default, MLflow's own default).
     const outsider = { username: 'outsider', password: 'outsider-password-1' };
     await createMlflowUser(outsider);
+    await mlflowAdmin('/api/3.0/mlflow/users/permissions/grant', { username: outsider.username, resource_type: 'registered_model', resource_id: local.mlflow.modelName, permission: 'NO_PERMISSIONS' });
     const forbidden = await scorer('mlflow-403', { MLFLOW_CREDENTIALS_SECRET_ARN: await secretOf('mlflow-outsider', outsider) });
     expect(forbidden.manifest).toMatchObject({ status: 'failed', counts: { read: 0, published: 0 }, error: { code: 'MLFLOW_FORBIDDEN', retryable: false } });
     expect(forbidden.manifest.error!.message).toMatch(/credentials were accepted but the user lacks permission.*HTTP 403/);
+
+    // The basic-auth app answers an alias of a model that does not exist with 403 as well: told apart, not "forbidden".
+    const missing = await scorer('mlflow-no-model', { MODEL_NAME: 'no-such-model' });
+    expect(missing.manifest).toMatchObject({ status: 'failed', error: { code: 'MLFLOW_NOT_FOUND', retryable: false } });
+    expect(missing.manifest.error!.message).toContain('model "no-such-model" does not exist in the registry');
     await expectOnlyThePositiveRun();
   });
 });
@@ -320,13 +327,15 @@ async function withEnv<T>(env: Record<string, string>, fn: () => Promise<T>): Pr
   }
 }
 
-/** A user the MLflow admin creates without granting it anything. */
-async function createMlflowUser(user: Credentials): Promise<void> {
+/** A call to MLflow's auth API as the admin. */
+async function mlflowAdmin(apiPath: string, body: unknown): Promise<void> {
   const admin = services.security!.mlflow.admin;
-  const res = await fetch(`${services.endpoints.mlflow!.trackingUri}/api/2.0/mlflow/users/create`, {
+  const res = await fetch(`${services.endpoints.mlflow!.trackingUri}${apiPath}`, {
     method: 'POST',
     headers: { authorization: `Basic ${Buffer.from(`${admin.username}:${admin.password}`).toString('base64')}`, 'content-type': 'application/json' },
-    body: JSON.stringify(user),
+    body: JSON.stringify(body),
   });
-  expect(res.status).toBe(200);
+  expect({ apiPath, status: res.status, body: res.ok ? '' : await res.text() }).toEqual({ apiPath, status: 200, body: '' });
 }
+
+const createMlflowUser = (user: Credentials) => mlflowAdmin('/api/2.0/mlflow/users/create', user);

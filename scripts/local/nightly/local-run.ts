@@ -13,8 +13,9 @@ import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadEnvironment } from '../../../environments';
 import { LOCAL_ENDPOINT_VARIABLES } from '../../../environments/lib/local-endpoints';
@@ -25,7 +26,9 @@ import { DeployError } from '../deploy/errors';
 import { prepareLocalDeployment } from '../deploy/local-deployment';
 import { describeProvider } from '../deploy/provider-mirror';
 import { DEFAULT_RUNTIMES_FILE, DEFAULT_STORE_DIR, prepareAllRuntimes } from '../pipelines';
-import { ensureInstalled, pythonBin, renderExportLine, startServices, type RunningServices } from '../services';
+import { saslOptions } from '../../../apps/scorer/src/publish';
+import { securedServicesFor } from '../secure-services';
+import { ensureInstalled, pythonBin, renderExportLine, startServices, writeEnvFile, type RunningServices } from '../services';
 import { AWS_TEST_CREDENTIALS } from '../services/aws';
 import { generateNightData, uploadFolder } from './data';
 import { provisionTopics } from './prerequisites';
@@ -55,9 +58,13 @@ export async function runNightly(o: NightlyOptions, io: CliIo): Promise<ExitCode
   const config = loadEnvironment(ENVIRONMENT);
   io.out(`Local night ${runId}: the ${ENVIRONMENT} environment, deployed into the AWS emulator and run as deployed; outputs in ${folder}`);
 
-  phase('starting the local services (Kafka, MLflow, the AWS emulator as account ' + config.account.id + ')');
+  phase(`starting the local services (Kafka, MLflow, the AWS emulator as account ${config.account.id})${o.secure ? ', secured' : ''}`);
   await ensureInstalled(['kafka', 'mlflow', 'aws'], { log: (line) => io.out(`  ${line}`) });
-  const services: RunningServices = await startServices({ awsAccountId: config.account.id, log: (line) => io.out(`  [services] ${line}`) });
+  // Secured: the topics, the users' ACLs and secrets, the CA and the MLflow user exist before `local` is deployed.
+  const services: RunningServices = await startServices({
+    ...(o.secure ? securedServicesFor(config) : { awsAccountId: config.account.id }),
+    log: (line) => io.out(`  [services] ${line}`),
+  });
   let stopCurrent: (() => Promise<void>) | undefined;
   let interrupted = false;
   const onSignal = () => {
@@ -73,16 +80,14 @@ export async function runNightly(o: NightlyOptions, io: CliIo): Promise<ExitCode
     const [s3, sagemaker, scheduler, events, sqs, sns] = [client(S3Client), client(SageMakerClient), client(SchedulerClient), client(EventBridgeClient), client(SQSClient), client(SNSClient)];
 
     phase(`deploying ${ENVIRONMENT} into the emulator with terraform, and generating the night's data`);
-    const synthEnv = {
-      [LOCAL_ENDPOINT_VARIABLES.kafkaBrokers]: services.endpoints.kafka!.brokers.join(','),
-      [LOCAL_ENDPOINT_VARIABLES.mlflowUri]: services.endpoints.mlflow!.trackingUri,
-      [LOCAL_ENDPOINT_VARIABLES.scoreInstances]: String(o.scoreInstances),
-    };
+    // The services' addresses and, secured, the secrets' and the CA's locations: `local` synthesizes like staging.
+    const synthEnv = { ...services.localEnvironment(), [LOCAL_ENDPOINT_VARIABLES.scoreInstances]: String(o.scoreInstances) };
     const deployment = await prepareLocalDeployment({ environment: ENVIRONMENT, emulator, workDir: path.join(folder, 'deploy'), synthEnv, appDir: o.stacksFrom, log: (line) => io.out(`  [deploy] ${line}`) });
     const [deployed, data, topics] = await Promise.all([
       deployment.deploy(),
       generateNightData(o, path.join(folder, 'data'), pythonBin(), logs, io.out),
-      provisionTopics(services.endpoints.kafka!.brokers, config.kafka),
+      // Secured, the services' admin created them already (the scorer's user may not).
+      o.secure ? Promise.resolve(services.security!.kafka.topics) : provisionTopics(services.endpoints.kafka!.brokers, config.kafka),
       // The images' local builds (the scorer's compile), so the first job of each does not wait for them.
       prepareAllRuntimes({ runtimesFile: DEFAULT_RUNTIMES_FILE, storeDir: DEFAULT_STORE_DIR, log: (line) => io.out(`  ${line}`) }),
     ]);
@@ -138,6 +143,8 @@ export async function runNightly(o: NightlyOptions, io: CliIo): Promise<ExitCode
       await readAndValidate({
         brokers: services.endpoints.kafka!.brokers,
         topic: config.kafka.topic,
+        // Secured: as a downstream consumer reads, with the consumer user's secret and the brokers' CA.
+        ...(o.secure ? await consumerConnection(services, client(SecretsManagerClient)) : {}),
         fromBeginning: true,
         idleTimeoutMs: 3_000,
         onMessage: (m) => {
@@ -182,7 +189,7 @@ export async function runNightly(o: NightlyOptions, io: CliIo): Promise<ExitCode
 
     if (o.keepServices) {
       io.out(`\nThe services and the deployment stay up until Ctrl-C. In another terminal:`);
-      io.out(`  ${renderExportLine(services.env())}`);
+      io.out(services.security ? `  source '${writeEnvFile(services)}'   # credentials included: a file only you can read` : `  ${renderExportLine(services.env())}`);
       io.out('  npm run pipeline:list -- --env local      npm run pipeline:start -- --env local --pipeline inference --wait');
       await new Promise<void>((resolve) => {
         const keepAlive = setInterval(() => (interrupted ? (clearInterval(keepAlive), resolve()) : undefined), 500);
@@ -199,6 +206,13 @@ export async function runNightly(o: NightlyOptions, io: CliIo): Promise<ExitCode
     io.out('\nstopping local services');
     await services.stop();
   }
+}
+
+/** TLS trusting the services' CA and SASL as the consumer user, whose credentials come from its secret. */
+async function consumerConnection(services: RunningServices, secrets: SecretsManagerClient) {
+  const security = services.endpoints.kafka!.security!;
+  const sasl = await saslOptions({ kind: 'scram-sha-512', secretArn: security.consumerSecretArn! }, () => secrets);
+  return { ssl: { ca: [readFileSync(security.caFile, 'utf8')] }, ...(sasl ? { sasl } : {}) };
 }
 
 export function main(argv: readonly string[], io?: CliIo): Promise<ExitCode> {

@@ -23,6 +23,8 @@ export interface NightlyOptions {
   readonly scoreInstances: number;
   /** Synthesize the stacks from this checkout's cdktf app instead of this repository's. */
   readonly stacksFrom?: string;
+  /** Secured services (Kafka SASL_SSL + SCRAM + ACLs, authenticated MLflow) and `local` configured for them. */
+  readonly secure: boolean;
 }
 
 export const DEFAULTS = {
@@ -60,10 +62,18 @@ export const nightlySpec = {
       description: 'Deploy the stacks of another checkout of this repository (its cdktf app), e.g. a branch under review; the apps still run from this one.',
     },
     'keep-services': { type: 'boolean', description: 'Keep the services and the deployment running after the run, until Ctrl-C, for the operator CLIs (--env local).' },
+    secure: {
+      type: 'boolean',
+      description:
+        'Secured services, as staging is: Kafka over TLS (a local CA) with SASL/SCRAM-SHA-512 and ACLs, MLflow with users; the credentials ' +
+        'are KMS-encrypted secrets in the emulator, and `local` is deployed with TLS, the SCRAM secret, the CA and the MLflow credentials ' +
+        'secret (docs/security-transports.md). The topic is read back as the consumer user.',
+    },
   },
   examples: [
     'npm run nightly',
     'npm run nightly -- --fail-gate',
+    'npm run nightly -- --secure',
     'npm run nightly -- --score-instances 3 --score-rows 300000',
     'npm run nightly -- --keep-services   # then, in another terminal: npm run pipeline:list -- --env local',
   ],
@@ -86,6 +96,7 @@ const optionsSchema = z.object({
   'work-dir': z.string().default(path.join(repoRoot, '.local', 'nightly')),
   'keep-services': z.boolean().default(false),
   'stacks-from': z.string().optional(),
+  secure: z.boolean().default(false),
 });
 
 export function toNightlyOptions(raw: Record<string, unknown>): NightlyOptions {
@@ -105,5 +116,6 @@ export function toNightlyOptions(raw: Record<string, unknown>): NightlyOptions {
     failGate: o['fail-gate'],
     scoreInstances,
     ...(o['stacks-from'] ? { stacksFrom: path.resolve(o['stacks-from']) } : {}),
+    secure: o.secure,
   };
 }

@@ -1,8 +1,6 @@
 // Command line of the local services: `npm run services -- <command> [options]`. Each command declares its flags
 // with the shared CLI helpers (scripts/cli), so every one has --help and rejects unknown flags with exit 2.
 import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
 import { z } from 'zod';
 import { CliSpec, OptionSpec, ParsedOptions, durationFlag, validateOptions } from '../../cli/args';
 import { CliError, ExitCode, UsageError } from '../../cli/errors';
@@ -10,7 +8,7 @@ import { CliIo, processIo, runCli } from '../../cli/main';
 import { loadEnvironment } from '../../../environments';
 import { securedServicesFor } from '../secure-services';
 import { LocalServicesError } from './errors';
-import { ensureInstalled, parseServiceNames, redact, renderExportLine, startServices, type RunningServices, type ServiceName, type StartOptions } from './index';
+import { ensureInstalled, parseServiceNames, redact, renderExportLine, startServices, writeEnvFile, type RunningServices, type ServiceName, type StartOptions } from './index';
 import { defaultBaseDir } from './paths';
 import { renderStatus } from './status';
 import { stopRuns } from './stop-runs';
@@ -241,9 +239,7 @@ async function cmdStart(o: ParsedOptions<typeof startSpec.options>, io: CliIo): 
   io.out(`Local services are running (data and logs: ${services.runDir}):\n${describe(services)}\n`);
   if (services.security) {
     // Passwords go to a file only the owner can read, never to the terminal or a log.
-    const envFile = path.join(services.runDir, 'env.sh');
-    fs.writeFileSync(envFile, `${renderExportLine(variablesOf(services))}\n`, { mode: 0o600 });
-    io.out(`${renderExportLine(redact(variablesOf(services)))}\n\nThe real values (credentials included): source '${envFile}'\n\nPress Ctrl-C to stop.`);
+    io.out(`${renderExportLine(redact(variablesOf(services)))}\n\nThe real values (credentials included): source '${writeEnvFile(services)}'\n\nPress Ctrl-C to stop.`);
   } else {
     io.out(`${renderExportLine(services.env())}\n\nPress Ctrl-C to stop.`);
   }

@@ -1,10 +1,11 @@
 // Public API of the local services (Kafka broker, MLflow server, AWS API emulator): start any subset on free or
 // configured loopback ports, wait until each answers real requests, hand out endpoints and env vars, stop cleanly.
 import fs from 'node:fs';
+import path from 'node:path';
 import { AWS_REGION, awsService, DEFAULT_AWS_ACCOUNT_ID } from './aws';
 import { provisionSecurity } from './aws-provisioning';
 import { register, unregister } from './cleanup';
-import { endpointsToEnv, endpointsToLocalEnvironment, redact } from './env';
+import { endpointsToEnv, endpointsToLocalEnvironment, redact, renderExportLine } from './env';
 import { LocalServicesError } from './errors';
 import { assertInstalled } from './install';
 import { kafkaService } from './kafka';
@@ -229,6 +230,17 @@ export async function startServices(opts: StartOptions = {}): Promise<RunningSer
       await startHandle(h, run, log);
     },
   };
+}
+
+/**
+ * Writes every variable of a run (the apps' and the MLP_LOCAL_* ones, credentials included) as an export line to
+ * <run dir>/env.sh, readable by the owner only, and returns its path: how a secured run hands out its credentials
+ * without printing them.
+ */
+export function writeEnvFile(services: Pick<RunningServices, 'runDir' | 'env' | 'localEnvironment'>): string {
+  const file = path.join(services.runDir, 'env.sh');
+  fs.writeFileSync(file, `${renderExportLine({ ...services.env(), ...services.localEnvironment() })}\n`, { mode: 0o600 });
+  return file;
 }
 
 /** Adds what the secured mode offers to the endpoints: the CA file, and with the emulator the provisioned ARNs. */

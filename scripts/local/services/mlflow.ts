@@ -39,14 +39,16 @@ async function fetchOk(url: string): Promise<boolean> {
 const url = (ctx: ServiceContext) => `http://${LOOPBACK}:${ctx.ports[0]}`;
 
 /**
- * The basic-auth app's configuration. Users without a grant get nothing (NO_PERMISSIONS), so a wrong user is
- * refused (403) rather than silently reading; a user owns (MANAGE) the experiments and models it creates. The
- * admin's password is not in the file: the server gets it from MLFLOW_AUTH_ADMIN_PASSWORD on first start.
+ * The basic-auth app's configuration. Every request needs a user; a user owns (MANAGE) the experiments and models
+ * it creates and may read the rest: READ is MLflow's own default, and the one that lets a pipeline ask for a model
+ * that does not exist yet (404, "no champion") instead of being refused (403). An admin narrows a user's access
+ * with grants (NO_PERMISSIONS, DENY). The admin's password is not in the file: the server gets it from
+ * MLFLOW_AUTH_ADMIN_PASSWORD on first start.
  */
 export function renderAuthConfig(dir: string, adminUsername: string): string {
   return [
     '[mlflow]',
-    'default_permission = NO_PERMISSIONS',
+    'default_permission = READ',
     `database_uri = sqlite:///${path.join(dir, 'basic_auth.db')}`,
     `admin_username = ${adminUsername}`,
     'authorization_function = mlflow.server.auth:authenticate_request_basic_auth',

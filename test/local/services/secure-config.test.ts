@@ -124,11 +124,11 @@ describe('the ACLs of the producer and consumer users', () => {
 });
 
 describe('the secured MLflow server', () => {
-  it('runs MLflow\'s basic-auth app, whose users get nothing they were not granted', () => {
+  it('runs MLflow\'s basic-auth app: every request needs a user, who may read (MLflow\'s default) and owns what it creates', () => {
     expect(mlflowServerArgs('/data/mlflow', 5000, '127.0.0.1', true).slice(0, 3)).toEqual(['server', '--app-name', 'basic-auth']);
     expect(mlflowServerArgs('/data/mlflow', 5000)).not.toContain('--app-name');
     const config = renderAuthConfig('/data/mlflow', 'admin');
-    expect(config).toContain('default_permission = NO_PERMISSIONS');
+    expect(config).toContain('default_permission = READ');
     expect(config).toContain('database_uri = sqlite:////data/mlflow/basic_auth.db');
     expect(config).not.toMatch(/admin_password/);
   });

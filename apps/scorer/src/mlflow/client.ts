@@ -39,6 +39,16 @@ export class MlflowClient {
       const body = await this.transport.json<{ model_version: ModelVersion }>('GET', '/api/2.0/mlflow/registered-models/alias', { query: { name, alias } });
       return body.model_version;
     } catch (error) {
+      // MLflow's basic-auth app answers an alias lookup on a model that does not exist with 403, as if permission
+      // were missing; the model lookup tells the two apart (404 when there is no such model).
+      if (error instanceof MlflowError && error.status === 403 && (await this.registeredModelMissing(name))) {
+        throw new MlflowError(`model "${name}" does not exist in the registry (so it has no alias "${alias}")`, {
+          status: 404,
+          errorCode: 'RESOURCE_DOES_NOT_EXIST',
+          retryable: false,
+          cause: error,
+        });
+      }
       // MLflow answers a missing alias (of an existing model) with 400 INVALID_PARAMETER_VALUE "... alias X not found".
       if (error instanceof MlflowError && error.status === 400 && /alias .* not found/i.test(error.message)) {
         throw new MlflowError(`model "${name}" has no alias "${alias}": ${error.message}`, {
@@ -49,6 +59,15 @@ export class MlflowClient {
         });
       }
       throw error;
+    }
+  }
+
+  private async registeredModelMissing(name: string): Promise<boolean> {
+    try {
+      await this.transport.json('GET', '/api/2.0/mlflow/registered-models/get', { query: { name } });
+      return false;
+    } catch (error) {
+      return error instanceof MlflowError && error.notFound;
     }
   }
 

@@ -31,6 +31,16 @@ def _is_missing(exc: MlflowException) -> bool:
 
 
 def version_by_alias(client: MlflowClient, name: str, alias: str) -> ModelVersion | None:
+    """The version holding `alias`, or None when the model or the alias does not exist (e.g. the first night)."""
+    # The model first: MLflow's basic-auth app answers an alias lookup on a model that does not exist with 403
+    # (as if the user lacked permission), while the model lookup answers 404. Without authentication both say 404.
+    with mlflow_errors(f"look up model '{name}'"):
+        try:
+            client.get_registered_model(name)
+        except MlflowException as exc:
+            if exc.error_code == "RESOURCE_DOES_NOT_EXIST":
+                return None
+            raise
     with mlflow_errors(f"look up alias '{alias}' of model '{name}'"):
         try:
             return client.get_model_version_by_alias(name, alias)
