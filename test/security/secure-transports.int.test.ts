@@ -225,10 +225,10 @@ describe('failures the scorer cannot retry away: a clear error in the manifest, 
     expect(unauthenticated.manifest).toMatchObject({ status: 'failed', counts: { read: 0, published: 0 }, error: { code: 'MLFLOW_UNAUTHENTICATED', retryable: false } });
     expect(unauthenticated.manifest.error!.message).toMatch(/refused GET .*did not accept the .*credentials.*HTTP 401/);
 
-    // A user the admin created and then took the model away from (users may read by default, MLflow's own default).
+    // A user the admin created and then denied the model (users may read by default, MLflow's own default).
     const outsider = { username: 'outsider', password: 'outsider-password-1' };
     await createMlflowUser(outsider);
-    await mlflowAdmin('/api/3.0/mlflow/users/permissions/grant', { username: outsider.username, resource_type: 'registered_model', resource_id: local.mlflow.modelName, permission: 'NO_PERMISSIONS' });
+    await mlflowAdmin('/api/3.0/mlflow/users/permissions/grant', { username: outsider.username, resource_type: 'registered_model', resource_id: local.mlflow.modelName, permission: 'DENY' });
     const forbidden = await scorer('mlflow-403', { MLFLOW_CREDENTIALS_SECRET_ARN: await secretOf('mlflow-outsider', outsider) });
     expect(forbidden.manifest).toMatchObject({ status: 'failed', counts: { read: 0, published: 0 }, error: { code: 'MLFLOW_FORBIDDEN', retryable: false } });
     expect(forbidden.manifest.error!.message).toMatch(/credentials were accepted but the user lacks permission.*HTTP 403/);

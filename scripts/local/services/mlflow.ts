@@ -42,7 +42,7 @@ const url = (ctx: ServiceContext) => `http://${LOOPBACK}:${ctx.ports[0]}`;
  * The basic-auth app's configuration. Every request needs a user; a user owns (MANAGE) the experiments and models
  * it creates and may read the rest: READ is MLflow's own default, and the one that lets a pipeline ask for a model
  * that does not exist yet (404, "no champion") instead of being refused (403). An admin narrows a user's access
- * with grants (NO_PERMISSIONS, DENY). The admin's password is not in the file: the server gets it from
+ * with a DENY grant. The admin's password is not in the file: the server gets it from
  * MLFLOW_AUTH_ADMIN_PASSWORD on first start.
  */
 export function renderAuthConfig(dir: string, adminUsername: string): string {
