@@ -1,7 +1,7 @@
 // The `local` environment against secured local services: synthesized from the MLP_LOCAL_* variables the services
 // export, it must be configured like staging (TLS, SASL/SCRAM by secret ARN, KMS key) and hand the steps what
 // they need to authenticate — ARNs and a CA file path, never a credential.
-import { loadEnvironment } from '../../environments';
+import { loadEnvironment, platformNames } from '../../environments';
 import { localEndpoints } from '../../environments/lib/local-endpoints';
 import { loadLocalEnvironment, pipelineDefinition, rolePolicies, statement, synthConfig, variant, type Json } from './support/synthesized';
 
@@ -21,7 +21,9 @@ describe('the local environment against secured services', () => {
   const flatten = (list: Json[]): Json[] => list.flatMap((s) => (s.Type === 'Condition' ? [s, ...flatten([...(s.Arguments.IfSteps ?? []), ...(s.Arguments.ElseSteps ?? [])])] : [s]));
   const steps = (pipeline: string): Json[] => flatten(pipelineDefinition(synth, `mlp-local-${pipeline}`).Steps);
   const score = steps('inference').find((s) => s.Name === 'Score');
-  const execution = Object.values(rolePolicies(synth, 'mlp-local-sagemaker-execution')).flat();
+  const names = platformNames(config);
+  const scoring = Object.values(rolePolicies(synth, names.scoringRole)).flat();
+  const training = Object.values(rolePolicies(synth, names.trainingRole)).flat();
 
   it('is configured like staging: TLS, SASL/SCRAM-SHA-512 with the secret and its KMS key, the CA, MLflow credentials', () => {
     expect(config.kafka).toMatchObject({
@@ -57,21 +59,27 @@ describe('the local environment against secured services', () => {
     }
   });
 
-  it('lets the execution role read both secrets, decrypt them only through Secrets Manager, and fetch the CA', () => {
-    expect(statement(execution, 'ReadKafkaCredentials').Resource).toBe(ARNS.MLP_LOCAL_KAFKA_SECRET_ARN);
-    expect(statement(execution, 'ReadMlflowCredentials').Resource).toBe(ARNS.MLP_LOCAL_MLFLOW_CREDENTIALS_SECRET_ARN);
-    for (const sid of ['DecryptKafkaCredentials', 'DecryptMlflowCredentials']) {
-      expect(statement(execution, sid)).toMatchObject({
+  it('lets the scoring role read both secrets and fetch the CA, the training role only the MLflow secret, decrypting only through Secrets Manager', () => {
+    const decrypts = (statements: typeof scoring, sid: string) =>
+      expect(statement(statements, sid)).toMatchObject({
         Action: ['kms:Decrypt'],
         Resource: ARNS.MLP_LOCAL_KAFKA_SECRET_KMS_KEY_ARN,
         Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.eu-central-1.amazonaws.com' } },
       });
+    expect(statement(scoring, 'ReadKafkaCredentials').Resource).toBe(ARNS.MLP_LOCAL_KAFKA_SECRET_ARN);
+    decrypts(scoring, 'DecryptKafkaCredentials');
+    for (const statements of [scoring, training]) {
+      expect(statement(statements, 'ReadMlflowCredentials').Resource).toBe(ARNS.MLP_LOCAL_MLFLOW_CREDENTIALS_SECRET_ARN);
+      decrypts(statements, 'DecryptMlflowCredentials');
     }
-    expect(statement(execution, 'ReadKafkaCaCertificate').Resource).toBe('arn:aws:s3:::local-services-000000000000/kafka/ca.pem');
-    expect(statement(execution, 'ListKafkaCaCertificate')).toMatchObject({
+    expect(statement(scoring, 'ReadKafkaCaCertificate').Resource).toBe('arn:aws:s3:::local-services-000000000000/kafka/ca.pem');
+    expect(statement(scoring, 'ListKafkaCaCertificate')).toMatchObject({
       Resource: 'arn:aws:s3:::local-services-000000000000',
       Condition: { StringLike: { 's3:prefix': 'kafka/ca.pem' } },
     });
+    // Control: the training role gets nothing of Kafka.
+    expect(training.map((s) => s.Sid)).not.toContain('ReadKafkaCredentials');
+    expect(training.map((s) => s.Sid)).not.toContain('ReadKafkaCaCertificate');
   });
 
   it('puts no credential into Terraform: only ARNs and paths', () => {
