@@ -40,12 +40,15 @@ export function kafkaClasspath(baseDir: string = defaultBaseDir): string {
 export function requirementsHash(file: string): string {
   const hash = crypto.createHash('sha256');
   const seen = new Set<string>();
+  // Paths relative to the top file: a copy of the tree sharing the .venv (a symlink) has the same stamp, so it never
+  // reinstalls the shared venv from its own paths (which would re-point the editable trainer at the copy).
+  const root = path.dirname(path.resolve(file));
   const visit = (f: string) => {
     const abs = path.resolve(f);
     if (seen.has(abs)) return;
     seen.add(abs);
     const text = fs.readFileSync(abs, 'utf8');
-    hash.update(abs).update('\0').update(text).update('\0');
+    hash.update(path.relative(root, abs)).update('\0').update(text).update('\0');
     for (const line of text.split('\n')) {
       const m = /^\s*(?:-r|--requirement)\s+(\S+)/.exec(line);
       if (m?.[1] !== undefined) visit(path.resolve(path.dirname(abs), m[1]));

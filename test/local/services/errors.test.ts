@@ -48,4 +48,21 @@ describe('install stamps', () => {
     expect(requirementsHash(path.join(dir, 'dev.txt'))).not.toBe(before);
     fs.rmSync(dir, { recursive: true });
   });
+
+  it('are the same for a copy of the files elsewhere (a copy of the tree that shares the .venv must not reinstall it)', () => {
+    const write = (dir: string) => {
+      fs.writeFileSync(path.join(dir, 'base.txt'), 'mlflow==1.0
+');
+      fs.writeFileSync(path.join(dir, 'dev.txt'), '-r base.txt
+-e ./app
+');
+      return requirementsHash(path.join(dir, 'dev.txt'));
+    };
+    const [a, b] = [fs.mkdtempSync(path.join(os.tmpdir(), 'ls-req-a-')), fs.mkdtempSync(path.join(os.tmpdir(), 'ls-req-b-'))];
+    expect(write(a)).toBe(write(b));
+    fs.writeFileSync(path.join(b, 'base.txt'), 'mlflow==2.0
+');
+    expect(requirementsHash(path.join(b, 'dev.txt'))).not.toBe(requirementsHash(path.join(a, 'dev.txt')));
+    for (const dir of [a, b]) fs.rmSync(dir, { recursive: true });
+  });
 });
