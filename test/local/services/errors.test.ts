@@ -51,17 +51,13 @@ describe('install stamps', () => {
 
   it('are the same for a copy of the files elsewhere (a copy of the tree that shares the .venv must not reinstall it)', () => {
     const write = (dir: string) => {
-      fs.writeFileSync(path.join(dir, 'base.txt'), 'mlflow==1.0
-');
-      fs.writeFileSync(path.join(dir, 'dev.txt'), '-r base.txt
--e ./app
-');
+      fs.writeFileSync(path.join(dir, 'base.txt'), 'mlflow==1.0\n');
+      fs.writeFileSync(path.join(dir, 'dev.txt'), '-r base.txt\n-e ./app\n');
       return requirementsHash(path.join(dir, 'dev.txt'));
     };
     const [a, b] = [fs.mkdtempSync(path.join(os.tmpdir(), 'ls-req-a-')), fs.mkdtempSync(path.join(os.tmpdir(), 'ls-req-b-'))];
     expect(write(a)).toBe(write(b));
-    fs.writeFileSync(path.join(b, 'base.txt'), 'mlflow==2.0
-');
+    fs.writeFileSync(path.join(b, 'base.txt'), 'mlflow==2.0\n');
     expect(requirementsHash(path.join(b, 'dev.txt'))).not.toBe(requirementsHash(path.join(a, 'dev.txt')));
     for (const dir of [a, b]) fs.rmSync(dir, { recursive: true });
   });
