@@ -3,26 +3,8 @@
 // and means what the environment file says — so a renamed variable fails here, not at 3 a.m. in SageMaker.
 import { loadConfig } from '../../apps/scorer/src/config';
 import { environmentNames, platformNames } from '../../environments';
-import type { EvaluationContext } from '../../scripts/local/pipelines/expressions/evaluate';
-import { evaluate } from '../../scripts/local/pipelines/expressions/evaluate';
-import { resolveParameters } from '../../scripts/local/pipelines/parameters';
+import { EXECUTION_ID, resolveStepEnvironment } from '../support/step-environment';
 import { pipelineDefinition, synthEnvironment, type Json } from '../infra/support/synthesized';
-
-// What SageMaker substitutes at run time, evaluated by the local executor's own expression evaluator (the same code
-// that runs the deployed definitions): parameters given when the execution starts, else the declared defaults.
-const EXECUTION_ID = 'abcd1234efgh';
-
-async function resolveEnvironment(definition: Json, environment: Record<string, Json>, started: Record<string, string>): Promise<Record<string, string>> {
-  const parameters = new Map(resolveParameters(definition, started).map((p) => [p.name, p]));
-  const context: EvaluationContext = {
-    parameters,
-    execution: { id: EXECUTION_ID, arn: `arn:aws:sagemaker:eu-central-1:000000000000:pipeline/p/execution/${EXECUTION_ID}`, pipelineName: 'p', pipelineArn: 'arn:aws:sagemaker:eu-central-1:000000000000:pipeline/p', startTime: new Date('2026-12-01T03:00:00Z') },
-    stepProperties: () => undefined,
-    readPropertyFile: () => Promise.reject(new Error('the Score step reads no property file')),
-    readJsonObject: () => Promise.reject(new Error('the Score step reads no JSON object')),
-  };
-  return (await evaluate(environment, context)) as Record<string, string>;
-}
 
 describe.each(environmentNames())('the %s Score step environment', (name) => {
   const synth = synthEnvironment(name);
@@ -31,7 +13,7 @@ describe.each(environmentNames())('the %s Score step environment', (name) => {
   const today = new Date('2026-12-01T03:00:00Z');
   /** The scorer's configuration for an execution started with these parameter values (a schedule passes none). */
   const scorerConfig = async (started: Record<string, string> = {}) =>
-    loadConfig({ env: await resolveEnvironment(definition, score.Arguments.Environment, started), argv: [], now: today });
+    loadConfig({ env: await resolveStepEnvironment(definition, score.Arguments.Environment, started), argv: [], now: today });
   let config: Awaited<ReturnType<typeof scorerConfig>>;
   beforeAll(async () => {
     config = await scorerConfig();

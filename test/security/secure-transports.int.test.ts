@@ -22,6 +22,7 @@ import { securedServicesFor } from '../../scripts/local/secure-services';
 import { kafkaClientAuth, startServices, type Credentials, type RunningServices } from '../../scripts/local/services';
 import { READER_GROUP_PREFIX } from '../../scripts/topics/read-and-validate';
 import { loadLocalEnvironment, pipelineDefinition, synthConfig, type Json } from '../infra/support/synthesized';
+import { resolveStepEnvironment } from '../support/step-environment';
 import { consumeCommitted } from '../scorer/support/consume';
 import { REPO_ROOT, predictionValidator } from '../scorer/support/contract-validator';
 import { PYTHON, generateData, registerFixtureModel } from '../scorer/support/mlflow-fixture';
@@ -39,7 +40,7 @@ let work: string;
 let aws: { endpoint: string; region: string; credentials: { accessKeyId: string; secretAccessKey: string } };
 let secrets: SecretsManagerClient;
 let brokers: string[];
-/** The Score step's Environment as the `local` stack synthesizes it, expressions resolved as SageMaker would. */
+/** The Score step's Environment as the `local` stack synthesizes it, evaluated by the local executor's expression evaluator. */
 let scoreStepEnv: Record<string, string>;
 let trainStepEnv: Record<string, string>;
 /** Where the CA processing input lands for this test (SageMaker: /opt/ml/processing/input/kafka-ca/). */
@@ -52,21 +53,6 @@ const readCommitted = (topic: string, expected = 0) =>
   consumeCommitted(brokers, topic, { expected, settleMs: 1_500, timeoutMs: 60_000, connection: asUser(consumer()), groupPrefix: READER_GROUP_PREFIX });
 const manifestOf = (dir: string) => JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as RunManifest;
 
-/**
- * A step's Environment with its `Get` expressions resolved for one execution (the local pipeline executor does
- * this in full; here only what the steps under test need). `only` names the variables taken from a step whose
- * other expressions are not resolved here; without it, every variable must resolve.
- */
-function resolveStepEnv(step: Json, values: Record<string, string>, only?: (name: string) => boolean): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(step.Arguments.Environment as Record<string, unknown>)) {
-    if (only && !only(name)) continue;
-    const resolved = typeof value === 'string' ? value : values[(value as { Get?: string }).Get ?? ''];
-    if (resolved === undefined) throw new Error(`no value for ${name}: ${JSON.stringify(value)}`);
-    env[name] = resolved;
-  }
-  return env;
-}
 
 async function secretOf(name: string, value: unknown): Promise<string> {
   return (await secrets.send(new CreateSecretCommand({ Name: `${name}-${Date.now()}`, SecretString: JSON.stringify(value) }))).ARN!;
@@ -104,11 +90,13 @@ beforeAll(async () => {
 
   // The stack of `local`, synthesized against these services: the steps' Environment is what the scorer gets.
   const synth = synthConfig(local);
-  const values = { 'Parameters.ModelAlias': local.mlflow.scoringAlias, 'Parameters.RunDate': '', 'Execution.PipelineExecutionId': 'execution-1' };
-  const score = pipelineDefinition(synth, 'mlp-local-inference').Steps.find((s: Json) => s.Name === 'Score');
-  scoreStepEnv = resolveStepEnv(score, values);
-  const train = pipelineDefinition(synth, 'mlp-local-training').Steps.find((s: Json) => s.Name === 'Train');
-  trainStepEnv = resolveStepEnv(train, values, (name) => name.startsWith('MLFLOW_') || name === 'MODEL_NAME' || name === 'AWS_REGION');
+  const inference = pipelineDefinition(synth, 'mlp-local-inference');
+  const score = inference.Steps.find((s: Json) => s.Name === 'Score');
+  // A scheduled run: the declared parameter defaults (ModelAlias = the scoring alias), as the executor evaluates them.
+  scoreStepEnv = await resolveStepEnvironment(inference, score.Arguments.Environment, {}, 'execution-1');
+  const training = pipelineDefinition(synth, 'mlp-local-training');
+  const train = training.Steps.find((s: Json) => s.Name === 'Train');
+  trainStepEnv = await resolveStepEnvironment(training, train.Arguments.Environment, {}, 'execution-1');
 
   // SageMaker downloads the kafka-ca processing input from S3 with the job's role: so does this test.
   const caInput = score.Arguments.ProcessingInputs.find((input: Json) => input.InputName === 'kafka-ca').S3Input.S3Uri as string;
