@@ -157,8 +157,10 @@ export async function runNightly(o: NightlyOptions, io: CliIo): Promise<ExitCode
     }
     const alerts = await receivedAlerts(sqs, queueUrl);
 
+    // Ctrl-C while the night runs stops it; with --keep-services, Ctrl-C after the summary only ends the wait.
+    const nightInterrupted = interrupted;
     const problems: string[] = [];
-    if (interrupted) problems.push('interrupted: the running execution was stopped and the rest of the night skipped');
+    if (nightInterrupted) problems.push('interrupted: the running execution was stopped and the rest of the night skipped');
     for (const run of runs) {
       if (run.execution.PipelineExecutionStatus !== 'Succeeded') problems.push(`${run.pipeline.pipelineName} ${run.execution.PipelineExecutionStatus.toLowerCase()}${run.execution.FailureReason ? `: ${run.execution.FailureReason.split('\n')[0]}` : ''}`);
     }
@@ -195,7 +197,7 @@ export async function runNightly(o: NightlyOptions, io: CliIo): Promise<ExitCode
         const keepAlive = setInterval(() => (interrupted ? (clearInterval(keepAlive), resolve()) : undefined), 500);
       });
     }
-    if (interrupted) return ExitCode.stopped;
+    if (nightInterrupted) return ExitCode.stopped;
     return problems.length === 0 ? ExitCode.ok : ExitCode.failed;
   } catch (error) {
     if (error instanceof DeployError) throw new CliError(error.message, { retryable: error.retryable, cause: error.cause });

@@ -1,6 +1,7 @@
 // The README's first command, end to end: the night runs what was deployed. Services started by the run itself,
 // `local` deployed into the AWS emulator with terraform, the deployed schedules' pipelines executed step by step by
 // the local executor with the real trainer and scorer under their container paths, the topic read back.
+import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +17,17 @@ async function night(args: string[], workDir: string): Promise<{ code: number; o
   const err: string[] = [];
   const code = await main([...SMALL, '--work-dir', workDir, ...args], { out: (line) => out.push(line), err: (line) => err.push(line) });
   return { code, out, err };
+}
+
+/** An operator CLI run against what the night keeps up. */
+const cli = (script: string, args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', script, ...args], { cwd: repoRoot, encoding: 'utf8', timeout: 5 * 60_000 });
+
+async function until(condition: () => boolean, timeoutMs: number, explain: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(explain());
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
 }
 
 const line = (out: string[], prefix: string) => out.find((l) => l.startsWith(prefix)) ?? `(no line starting with "${prefix}")`;
@@ -42,16 +54,38 @@ describe('the local nightly run', () => {
     expect(line(out, 'alerts')).toBe('alerts         none on mlp-local-pipeline-alerts');
   });
 
-  it('with --fail-gate: the Fail step says why, nothing is registered, the alert rule reports the failed executions', async () => {
-    const { code, out } = await night(['--fail-gate'], workDir);
-    expect(code).toBe(1);
-    expect(out).toContainEqual(expect.stringMatching(/^ {2}QualityGate +Succeeded .* → False$/));
-    expect(out).toContainEqual(expect.stringMatching(/^ {2}QualityGateFailed +Failed .*Model rejected by the quality gate: auc 0\.\d+ < threshold 0\.7/));
-    expect(out.some((l) => /^ {2}Register /.test(l))).toBe(false);
-    expect(line(out, 'model')).toBe('model          nothing registered');
-    // No model holds the alias the inference schedule names, so scoring fails, and says so.
-    expect(line(out, 'aborted')).toMatch(/Registered Model with name=churn-classifier not found/);
-    expect(line(out, 'alerts')).toMatch(/^alerts {9}Failed mlp-local-training \(\w+\), Failed mlp-local-inference \(\w+\) → mlp-local-pipeline-alerts, by the deployed rule$/);
+  it('with --fail-gate --keep-services: the Fail step says why, nothing is registered, alerts arrive, and the operator CLIs work on what stays up', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/local/nightly/local-run.ts', ...SMALL, '--work-dir', workDir, '--fail-gate', '--keep-services'], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    try {
+      await until(() => stdout.includes('stay up until Ctrl-C'), 10 * 60_000, () => `the run ended or hung before the summary:\n${stdout}`);
+      const out = stdout.split('\n');
+      expect(out).toContainEqual(expect.stringMatching(/^ {2}QualityGate +Succeeded .* → False$/));
+      expect(out).toContainEqual(expect.stringMatching(/^ {2}QualityGateFailed +Failed .*Model rejected by the quality gate: auc 0\.\d+ < threshold 0\.7/));
+      expect(out.some((l) => /^ {2}Register /.test(l))).toBe(false);
+      expect(line(out, 'model')).toBe('model          nothing registered');
+      // No model holds the alias the inference schedule names, so scoring fails, and says so.
+      expect(line(out, 'aborted')).toMatch(/Registered Model with name=churn-classifier not found/);
+      expect(line(out, 'alerts')).toMatch(/^alerts {9}Failed mlp-local-training \((\w+)\), Failed mlp-local-inference \(\w+\) → mlp-local-pipeline-alerts, by the deployed rule$/);
+      const failedTraining = /^alerts {9}Failed mlp-local-training \((\w+)\)/.exec(line(out, 'alerts'))![1];
+
+      // The operator CLIs see the local executions in their AWS format, and can rerun the night with an override.
+      const list = cli('scripts/pipelines/list.ts', ['--env', 'local', '--pipeline', 'training']);
+      expect(list.status).toBe(0);
+      expect(list.stdout).toMatch(new RegExp(`Failed +arn:aws:sagemaker:eu-central-1:000000000000:pipeline/mlp-local-training/execution/${failedTraining} +reason: Model rejected by the quality gate`));
+      const rerun = cli('scripts/pipelines/start.ts', ['--env', 'local', '--pipeline', 'training', '--param', 'QualityThreshold=0', '--param', 'RunDate=2026-11-29']);
+      expect(rerun.stdout).toMatch(/^Succeeded after watching/m);
+      expect(rerun.status).toBe(0);
+    } finally {
+      child.kill('SIGINT');
+    }
+    // Ctrl-C after the summary only ends the wait: the exit code is still the night's (its training failed).
+    expect(await exited).toBe(1);
   });
 
   it('fails when one variable of the inference construct is renamed: the run executes the deployed definition, nothing else', async () => {
