@@ -1,7 +1,9 @@
 import { Partitioners, type PartitionMetadata } from 'kafkajs';
-import { decodeMessages, encodeMessages, transferables } from '../../apps/scorer/src/publish/message-batch';
+import { predictionJsonWriter, predictionMessage } from '../../apps/scorer/src/contract/message';
+import { crc32c } from '../../apps/scorer/src/publish/crc32c';
+import { SequenceBook, blockCarrier, installBlockProduce } from '../../apps/scorer/src/publish/kafkajs-blocks';
 import { KeyHashPartitioner, murmur2 } from '../../apps/scorer/src/publish/partitioner';
-import type { OutgoingMessage } from '../../apps/scorer/src/publish/publisher';
+import { RecordBlock, encodeHeaders } from '../../apps/scorer/src/publish/records';
 
 // kafkajs' own Long-based murmur2, the reference the fast one must match bit for bit.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -42,36 +44,78 @@ describe('the key hash partitioner', () => {
   });
 });
 
-describe('messages encoded for the producer thread', () => {
-  const runHeaders = { 'schema-version': '1.0', 'model-name': 'churn', 'model-version': '3', 'run-id': 'r-é' };
-  const otherHeaders = { 'schema-version': '1.0', 'model-name': 'other', 'model-version': '1', 'run-id': 'r' };
-  const messages: OutgoingMessage[] = [
-    { key: 'C1', value: '{"a":1}', headers: runHeaders },
-    { key: null, value: '{"reason":"naïve 😀"}', headers: otherHeaders },
-    { key: '', value: '', headers: runHeaders },
-    { key: 'ключ', value: 'x'.repeat(5000), headers: runHeaders },
+describe('record batches built from record blocks', () => {
+  const Long = require('kafkajs/src/utils/long');
+  const produceV3 = require('kafkajs/src/protocol/requests/produce/v3/request');
+  const produceRequests = require('kafkajs/src/protocol/requests/produce');
+  const headers = { 'schema-version': '1.2', 'model-name': 'churn', 'model-version': '3', 'run-id': 'r-é' };
+  const messages = [
+    { key: 'C1', value: '{"a":1}' },
+    { key: 'ключ', value: 'x'.repeat(5000) },
+    { key: null, value: '{"reason":"naïve 😀"}' },
+    { key: '', value: '' },
   ];
-  const asText = (headers: Record<string, string>) => Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, Buffer.from(v)]));
+  const NOW = 1_800_000_000_000;
+  const args = { acks: -1, timeout: 30_000, transactionalId: 'scorer.t.0.1', producerId: Long.fromNumber(4711), producerEpoch: 3 };
 
-  it('decode to the same keys, values and headers, with null keys kept null', () => {
-    const decoded = decodeMessages(encodeMessages(messages), asText);
-    expect(decoded.map((m) => ({ key: m.key === null ? null : (m.key as Buffer).toString(), value: (m.value as Buffer).toString() }))).toEqual(
-      messages.map(({ key, value }) => ({ key, value })),
-    );
-    expect(decoded.map((m) => m.headers)).toEqual(messages.map((m) => asText(m.headers)));
+  function block(): RecordBlock {
+    const b = new RecordBlock(16);
+    const encoded = encodeHeaders(headers);
+    for (const m of messages) {
+      const key = m.key === null ? Buffer.alloc(0) : Buffer.from(m.key);
+      b.append(key, m.key === null ? -1 : key.length, m.value, Buffer.byteLength(m.value), encoded);
+    }
+    return b;
+  }
+
+  async function kafkajsBytes(compression: number, firstSequence: number): Promise<Buffer> {
+    const topicData = [{ topic: 'p', partitions: [{ partition: 1, firstSequence, messages: messages.map((m) => ({ ...m, headers })) }] }];
+    return (await produceV3({ ...args, compression, topicData }).encode()).buffer;
+  }
+
+  async function ourBytes(carrier: ReturnType<typeof blockCarrier>, compression: number): Promise<Buffer> {
+    installBlockProduce();
+    const { request } = produceRequests.protocol({ version: 3 })({ ...args, compression, topicData: [{ topic: 'p', partitions: [{ partition: 1, firstSequence: 99, messages: [carrier] }] }] });
+    return (await request.encode()).buffer;
+  }
+
+  beforeEach(() => jest.spyOn(Date, 'now').mockReturnValue(NOW));
+  afterEach(() => jest.restoreAllMocks());
+
+  it.each([[0, 'uncompressed'], [1, 'gzip']])('are byte for byte the produce request kafkajs would build (%s, %s)', async (compression) => {
+    expect(await ourBytes(blockCarrier(block(), 1, new SequenceBook()), compression)).toEqual(await kafkajsBytes(compression, 0));
   });
 
-  it('encode each distinct headers object once and share the result between its messages', () => {
-    const encodeHeaders = jest.fn(asText);
-    const decoded = decodeMessages(encodeMessages(messages), encodeHeaders);
-    expect(encodeHeaders).toHaveBeenCalledTimes(2);
-    expect(decoded[0].headers).toBe(decoded[3].headers);
+  it('advance the sequence by the records of each batch and keep it when kafkajs retries the same request', async () => {
+    const sequences = new SequenceBook();
+    const first = blockCarrier(block(), 1, sequences);
+    const second = blockCarrier(block(), 1, sequences);
+    const firstBytes = await ourBytes(first, 0);
+    expect(await ourBytes(first, 0)).toEqual(firstBytes); // a retry: same bytes, same sequence
+    expect(await ourBytes(second, 0)).toEqual(await kafkajsBytes(0, messages.length));
   });
 
-  it('own their buffers, so transferring them cannot take memory other Buffers share', () => {
-    const encoded = encodeMessages(messages);
-    const buffers = transferables(encoded);
-    expect(buffers[0].byteLength).toBe(encoded.bytes.byteLength);
-    expect(new Set(buffers).size).toBe(buffers.length);
+  it('checksum with CRC-32C', () => {
+    expect(crc32c(Buffer.from('123456789')).toString(16)).toBe('e3069283');
+    const referenceCrc = require('kafkajs/src/protocol/recordBatch/crc32C');
+    const data = Buffer.from(Array.from({ length: 1000 }, (_, i) => (i * 7919) & 0xff));
+    for (const n of [0, 1, 7, 8, 9, 63, 1000]) expect(crc32c(data.subarray(0, n))).toBe(referenceCrc(data.subarray(0, n)));
+  });
+});
+
+describe('the prediction JSON writer', () => {
+  const run = { modelName: 'churn "x"', modelVersion: '3', runId: 'r\u2028', runDate: '2026-11-23', shardId: 'algo-1' };
+
+  it.each([
+    [[0, 1], 'C0000000042'],
+    [['no', 'yes', 'maybe'], 'id "quoted" \\ é 😀'],
+    [[10, 2, 'b', 'a'], ''],
+  ] as Array<[Array<number | string>, string]>)('writes exactly what JSON.stringify writes for labels %j', (labels, id) => {
+    const write = predictionJsonWriter(run, labels);
+    const probabilities = new Float32Array([0.1234567, NaN, 0.5, 1e-7].slice(0, labels.length).concat(Array(8).fill(0.3)));
+    for (let label = 0; label < labels.length; label++) {
+      const expected = JSON.stringify(predictionMessage(run, id, labels, label, probabilities, 0, '2026-11-23T02:14:07.123Z'));
+      expect(write(id, label, probabilities, 0, '2026-11-23T02:14:07.123Z')).toBe(expected);
+    }
   });
 });

@@ -7,9 +7,12 @@ import { gzipSync } from 'node:zlib';
 import { MlflowClient } from '../../apps/scorer/src/mlflow';
 import { silentLogger } from '../../apps/scorer/src/log';
 import { RunManifest } from '../../apps/scorer/src/manifest';
-import { executeRun } from '../../apps/scorer/src/run/execute-run';
+import { OnnxModel } from '../../apps/scorer/src/model/onnx-model';
+import { openInputFile } from '../../apps/scorer/src/input/read-files';
+import { RunKafka, executeRun } from '../../apps/scorer/src/run/execute-run';
+import { LocalPipeline } from '../../apps/scorer/src/run/pipeline';
 import type { OutgoingMessage } from '../../apps/scorer/src/publish/publisher';
-import { REPO_ROOT, deadLetterValidator, predictionValidator } from './support/contract-validator';
+import { REPO_ROOT, deadLetterValidator, predictionValidator, runRecordValidator } from './support/contract-validator';
 import { fakeMlflowFetch } from './support/fake-mlflow';
 import { folderWith } from './support/files';
 import { MemoryPublisher } from './support/memory-publisher';
@@ -20,30 +23,60 @@ const GOOD_CSV = 'customer_id,tenure_months,monthly_charges,plan\n' + Array.from
 const HEADER = 'customer_id,tenure_months,monthly_charges,plan\n';
 const validate = predictionValidator();
 const validateDeadLetter = deadLetterValidator();
+const validateRunRecord = runRecordValidator();
 
 interface RunOptions {
   mlflow?: ReturnType<typeof fakeMlflowFetch>;
+  /** Pipeline 0's publisher; the others (KAFKA_PRODUCERS > 1) get MemoryPublishers of their own, in `publishers`. */
   publisher?: MemoryPublisher;
   stop?: AbortSignal;
 }
 
 async function run(files: Record<string, string | Buffer>, env: Record<string, string> = {}, options: RunOptions = {}) {
-  const config = testConfig({ INPUT_PATH: folderWith(files), SCORE_BATCH_SIZE: '64', ...env });
+  const config = testConfig({ INPUT_PATH: folderWith(files), SCORE_BATCH_SIZE: '64', KAFKA_PRODUCERS: '1', ...env });
   const publisher = options.publisher ?? new MemoryPublisher();
+  const publishers: MemoryPublisher[] = [];
+  const fenced: string[] = [];
   const mlflow = options.mlflow ?? fakeMlflowFetch();
+  const kafka: RunKafka = {
+    prepareTopics: async () => new Map([[config.kafka.topic, 3], [config.kafka.dlqTopic, 3], [config.kafka.runsTopic, 1]]),
+    fence: async (ids) => void fenced.push(...ids),
+    pipeline: (data, rejectedRows, onProgress) => {
+      const own = data.identity.index === 0 ? publisher : new MemoryPublisher();
+      publishers[data.identity.index] = own;
+      return new LocalPipeline({
+        identity: data.identity,
+        schema: data.model.featureSchema,
+        loadModel: () => OnnxModel.load(data.model.onnxPath, data.model.featureSchema, data.model.threads),
+        publisher: own,
+        rejectedRows,
+        run: data.run,
+        records: { run: data.run, shards: config.shards, topic: config.kafka.topic, deadLetterTopic: config.kafka.dlqTopic, runsTopic: config.kafka.runsTopic },
+        batchSize: config.batchSize,
+        now: () => new Date(),
+        openFile: (file) => openInputFile(file, () => {
+          throw new Error('no S3');
+        }),
+        onProgress,
+      });
+    },
+  };
   const manifest = await executeRun({
     config,
     log: silentLogger,
     mlflow: new MlflowClient({ trackingUri: config.mlflow.trackingUri, auth: { kind: 'none' }, fetchImpl: mlflow.fetch, retries: 0 }),
-    publisher: async () => publisher,
+    kafka,
     s3: () => {
       throw new Error('no S3');
     },
     stop: options.stop,
+    cpus: 2,
   });
   const onDisk = JSON.parse(readFileSync(path.join(config.outputPath, 'manifest.json'), 'utf8')) as RunManifest;
   const rejectedFile = readFileSync(path.join(config.outputPath, 'rejected-rows.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
-  return { manifest, onDisk, publisher, rejectedFile };
+  /** What read_committed consumers of a topic see, over every pipeline's producer. */
+  const committed = (topic: string) => publishers.flatMap((p) => p.on(topic));
+  return { manifest, onDisk, publisher, publishers, committed, fenced, config, rejectedFile };
 }
 
 describe('a scoring run', () => {
@@ -230,6 +263,81 @@ describe('a scoring run', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(manifest).toMatchObject({ status: 'stopped', error: { message: 'stopped by SIGINT' } });
     expect(publisher.aborted).toBe(true);
+  });
+});
+
+describe('a scoring run with several pipelines', () => {
+  const three = { 'a.csv': GOOD_CSV, 'b.csv': GOOD_CSV.replace(/\nk/g, '\nm'), 'c.parquet': PARQUET };
+
+  it('hands the files out, each pipeline commits its own transaction (<base>.<k>) ending in its end-of-run record, then the shard record follows', async () => {
+    const { manifest, publishers, committed, fenced, config } = await run(three, { KAFKA_PRODUCERS: '2', MAX_REJECTED_RATIO: '0.5' });
+    expect(manifest.status).toBe('succeeded');
+    expect(publishers).toHaveLength(2);
+    const base = config.kafka.transactionalId!;
+    expect(manifest.kafka.producers.map((p) => [p.transactionalId, p.committed])).toEqual([[`${base}.0`, true], [`${base}.1`, true]]);
+    // Every pipeline scored something, and together every good row once.
+    for (const p of publishers) expect(p.on('predictions').length).toBeGreaterThan(0);
+    expect(committed('predictions')).toHaveLength(503);
+    expect(new Set(committed('predictions').map((m) => m.key)).size).toBe(503);
+    expect(manifest.counts).toMatchObject({ read: 505, published: 503, deadLettered: 2 });
+
+    const records = (p: MemoryPublisher) => p.on('predictions.runs').map((m) => JSON.parse(m.value));
+    // Each producer's record is the last message of its (first) transaction, and counts what that transaction holds.
+    for (const [k, p] of publishers.entries()) {
+      const [own] = records(p);
+      expect(own).toMatchObject({ kind: 'producer-committed', producer: { index: k, count: 2, transactional_id: `${base}.${k}` }, run: { id: 'run-1', shard: '0' } });
+      expect(own.predictions.messages).toBe(p.on('predictions').length);
+      expect(own.dead_letters.messages).toBe(p.on('predictions.dlq').length);
+      expect(own.predictions.partitions).toEqual(p.stats().byPartition.predictions);
+      expect(validateRunRecord(own)).toEqual([]);
+    }
+    // The shard record: pipeline 0, a transaction of its own after both commits, totals matching what consumers see.
+    expect(publishers[0].commits).toBe(2);
+    const shard = records(publishers[0])[1];
+    expect(shard).toMatchObject({
+      kind: 'shard-committed',
+      rows: { read: 505, scored: 503, rejected: 2 },
+      predictions: { topic: 'predictions', messages: 503 },
+      dead_letters: { topic: 'predictions.dlq', messages: 2 },
+    });
+    expect(shard.producers.map((p: { transactional_id: string }) => p.transactional_id)).toEqual([`${base}.0`, `${base}.1`]);
+    expect(validateRunRecord(shard)).toEqual([]);
+    // The ids this run does not use, up to the bound, are fenced (and the single id of scorers before sub-producers).
+    expect(fenced).toEqual([base, ...Array.from({ length: 14 }, (_, i) => `${base}.${i + 2}`)]);
+  });
+
+  it('runs no more pipelines than there are files, and fences the ids of the rest', async () => {
+    const { manifest, fenced, config } = await run({ 'a.csv': GOOD_CSV }, { KAFKA_PRODUCERS: '4' });
+    expect(manifest.kafka.producers).toHaveLength(1);
+    expect(fenced).toContain(`${config.kafka.transactionalId}.1`);
+    expect(fenced).not.toContain(`${config.kafka.transactionalId}.0`);
+  });
+
+  it('fails when one producer cannot commit, says which did, and publishes no shard record', async () => {
+    const failing = new (class extends MemoryPublisher {
+      async commit(): Promise<never> {
+        throw new Error('broker gone');
+      }
+    })();
+    const { manifest, publishers } = await run(three, { KAFKA_PRODUCERS: '2', MAX_REJECTED_RATIO: '0.5' }, { publisher: failing });
+    expect(manifest.status).toBe('failed');
+    expect(manifest.error).toMatchObject({ code: 'COMMIT_INCOMPLETE', retryable: true });
+    expect(manifest.error?.message).toMatch(/1 of 2 producers committed \(.*\.1\)/);
+    expect(manifest.kafka.producers.map((p) => p.committed)).toEqual([false, true]);
+    expect(manifest.counts.published).toBe(publishers[1].on('predictions').length);
+    expect(publishers.flatMap((p) => p.on('predictions.runs')).map((m) => JSON.parse(m.value).kind)).toEqual(['producer-committed']);
+  });
+
+  it('commits nothing when a pipeline fails mid-run: every transaction is aborted', async () => {
+    const failing = new (class extends MemoryPublisher {
+      async publish(): Promise<never> {
+        throw new Error('producing failed');
+      }
+    })();
+    const { manifest, publishers } = await run(three, { KAFKA_PRODUCERS: '2' }, { publisher: failing });
+    expect(manifest.status).toBe('failed');
+    expect(publishers.every((p) => p.aborted && p.committed.length === 0)).toBe(true);
+    expect(manifest.counts.published).toBe(0);
   });
 });
 

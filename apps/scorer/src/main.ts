@@ -6,10 +6,10 @@ import { SAGEMAKER_DEFAULTS, ScorerConfig, loadConfig } from './config';
 import { ScorerError, describeError } from './errors';
 import { jsonLogger } from './log';
 import { MlflowClient } from './mlflow/client';
-import { KafkaPublisher } from './publish/kafka-publisher';
 import { saslOptions } from './publish/kafka-auth';
-import { ThreadedPublisher } from './publish/threaded-publisher';
-import { executeRun } from './run/execute-run';
+import { fenceTransactionalIds, prepareTopics } from './publish/topics';
+import { RunKafka, executeRun } from './run/execute-run';
+import { ThreadPipeline } from './run/thread-pipeline';
 import { STOP_BACKSTOP_MS, STOP_EXIT_CODES, StopSignal } from './run/stop';
 
 /**
@@ -18,11 +18,11 @@ import { STOP_BACKSTOP_MS, STOP_EXIT_CODES, StopSignal } from './run/stop';
  */
 export const EXIT = { ok: 0, runFailed: 1, badConfig: 2, ...STOP_EXIT_CODES } as const;
 
-function currentHost(): string | undefined {
+function resourceConfig(): { current_host?: string; hosts?: string[] } {
   try {
-    return (JSON.parse(readFileSync(SAGEMAKER_DEFAULTS.resourceConfigPath, 'utf8')) as { current_host?: string }).current_host;
+    return JSON.parse(readFileSync(SAGEMAKER_DEFAULTS.resourceConfigPath, 'utf8')) as { current_host?: string; hosts?: string[] };
   } catch {
-    return undefined; // not on SageMaker: the shard id defaults to "0"
+    return {}; // not on SageMaker: the shard id defaults to "0", the shards are not known
   }
 }
 
@@ -40,7 +40,8 @@ export async function main(argv: string[], env: Record<string, string | undefine
   const log = jsonLogger();
   let config: ScorerConfig;
   try {
-    config = loadConfig({ env, argv, currentHost: currentHost() });
+    const { current_host: currentHost, hosts } = resourceConfig();
+    config = loadConfig({ env, argv, currentHost, hosts: Array.isArray(hosts) ? hosts.map(String) : undefined });
   } catch (error) {
     log.error('config_invalid', { error: describeError(error) });
     writeExitMessage(describeError(error));
@@ -57,17 +58,15 @@ export async function main(argv: string[], env: Record<string, string | undefine
     s3: getS3(),
     secrets: () => new SecretsManagerClient(aws),
   });
-  const manifest = await executeRun({
-    config,
-    log,
-    mlflow,
-    s3: getS3,
-    stop,
-    publisher: async () =>
-      config.kafka.producerThread
-        ? new ThreadedPublisher({ config: config.kafka, aws }, log)
-        : new KafkaPublisher({ config: config.kafka, log, sasl: await saslOptions(config.kafka.auth, () => new SecretsManagerClient(aws)) }),
-  });
+  // The main thread's own Kafka work (topics, fencing) authenticates once; each pipeline thread does so itself.
+  let sasl: Promise<Awaited<ReturnType<typeof saslOptions>>> | undefined;
+  const mainSasl = () => (sasl ??= saslOptions(config.kafka.auth, () => new SecretsManagerClient(aws)));
+  const kafka: RunKafka = {
+    prepareTopics: async () => prepareTopics(config.kafka, log, await mainSasl()),
+    fence: async (ids) => fenceTransactionalIds(ids, config.kafka, log, await mainSasl()),
+    pipeline: (data, rejectedRows, onProgress) => new ThreadPipeline(data, log, rejectedRows, onProgress),
+  };
+  const manifest = await executeRun({ config, log, mlflow, s3: getS3, stop, kafka });
   s3?.destroy();
   if (manifest.status !== 'succeeded') writeExitMessage(`${manifest.error?.code ?? manifest.status}: ${manifest.error?.message ?? 'the run did not succeed'}`);
   if (manifest.status === 'stopped') return STOP_EXIT_CODES[stop?.reason as StopSignal] ?? EXIT.SIGTERM;

@@ -22,3 +22,8 @@ function schemaValidator(file: string): (message: unknown) => string[] {
   const validate = ajv.compile(schema);
   return (message) => (validate(message) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`));
 }
+
+/** Validates end-of-run records (on `<topic>.runs`) against docs/run-record.schema.json. */
+export function runRecordValidator(): (message: unknown) => string[] {
+  return schemaValidator('docs/run-record.schema.json');
+}

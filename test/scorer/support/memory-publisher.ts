@@ -1,3 +1,4 @@
+import { murmur2 } from '../../../apps/scorer/src/publish/partitioner';
 import type { OutgoingMessage, PredictionPublisher, PublishStats } from '../../../apps/scorer/src/publish/publisher';
 
 /** Records what would be published; `committed` is what a read_committed consumer would see. */
@@ -7,6 +8,10 @@ export class MemoryPublisher implements PredictionPublisher {
   started = false;
   aborted = false;
   closed = false;
+  commits = 0;
+
+  /** `partitions`: how many each topic has (default 3), to count per partition as the Kafka publisher does. */
+  constructor(private readonly partitions: (topic: string) => number = () => 3) {}
 
   async start(): Promise<void> {
     this.started = true;
@@ -14,19 +19,29 @@ export class MemoryPublisher implements PredictionPublisher {
   async publish(topic: string, messages: OutgoingMessage[]): Promise<void> {
     for (const message of messages) this.pending.push({ topic, message });
   }
+  async flush(): Promise<PublishStats> {
+    return this.stats();
+  }
   async commit(): Promise<PublishStats> {
     this.committed.push(...this.pending);
     this.pending = [];
+    this.commits++;
     return this.stats();
   }
+  async beginTransaction(): Promise<void> {}
   async abort(): Promise<void> {
     this.aborted = true;
     this.pending = [];
   }
   stats(): PublishStats {
-    const acknowledged: Record<string, number> = {};
-    for (const { topic } of [...this.committed, ...this.pending]) acknowledged[topic] = (acknowledged[topic] ?? 0) + 1;
-    return { acknowledged };
+    const stats: PublishStats = { acknowledged: {}, byPartition: {} };
+    for (const { topic, message } of [...this.committed, ...this.pending]) {
+      stats.acknowledged[topic] = (stats.acknowledged[topic] ?? 0) + 1;
+      const partition = message.key === null ? 0 : (murmur2(Buffer.from(message.key)) & 0x7fffffff) % this.partitions(topic);
+      const byPartition = (stats.byPartition[topic] ??= {});
+      byPartition[partition] = (byPartition[partition] ?? 0) + 1;
+    }
+    return stats;
   }
   async close(): Promise<void> {
     this.closed = true;

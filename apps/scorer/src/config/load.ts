@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConfigError } from '../errors';
-import { MlflowAuth, KafkaAuth, ModelRef, RawConfig, ScorerConfig, rawConfigSchema } from './schema';
+import { runsTopicOf } from '../contract/run-record';
+import { MAX_PRODUCERS, MlflowAuth, KafkaAuth, ModelRef, RawConfig, ScorerConfig, rawConfigSchema } from './schema';
 
 export interface ConfigSources {
   env: Record<string, string | undefined>;
@@ -11,6 +12,10 @@ export interface ConfigSources {
   argv: string[];
   /** SageMaker's current_host (from resourceconfig.json), used to keep the transactional id stable per shard. */
   currentHost?: string;
+  /** SageMaker's hosts (resourceconfig.json): every shard of the run, named in the end-of-run records. */
+  hosts?: string[];
+  /** CPUs the process may use (default os.availableParallelism()): the default number of pipelines. */
+  cpus?: number;
   now?: Date;
 }
 
@@ -82,11 +87,13 @@ function resolve(raw: RawConfig, sources: ConfigSources): ScorerConfig {
       createTopics: raw.KAFKA_CREATE_TOPICS,
       chunkSize: raw.KAFKA_CHUNK_SIZE,
       retries: raw.KAFKA_RETRIES,
-      producerThread: raw.KAFKA_PRODUCER_THREAD,
+      producers: raw.KAFKA_PRODUCERS ?? Math.max(1, Math.min(MAX_PRODUCERS, sources.cpus ?? os.availableParallelism())),
+      runsTopic: runsTopicOf(raw.KAFKA_TOPIC),
     },
     runId: raw.RUN_ID ?? randomUUID(),
     runDate: raw.RUN_DATE ?? now.toISOString().slice(0, 10),
     shardId,
+    shards: sources.hosts?.map(sanitize),
     maxRejectedRatio: raw.MAX_REJECTED_RATIO,
     minRows: raw.MIN_ROWS,
     batchSize: raw.SCORE_BATCH_SIZE,

@@ -38,12 +38,24 @@ export interface KafkaConfig {
   transactionTimeoutMs: number;
   compression: 'gzip' | 'none';
   createTopics: boolean;
-  /** Messages per produce call; one call is in flight while the next chunk is scored. */
+  /** At most this many messages per produce request (which also carries at most ~1 MB); one is in flight while the next fills. */
   chunkSize: number;
   retries: number;
-  /** Run the kafkajs producer on a worker thread, so record encoding overlaps with reading and scoring. */
-  producerThread: boolean;
+  /**
+   * Scoring pipelines of the process (worker threads), each reading its share of the input files and publishing with
+   * a transactional producer of its own (`<transactionalId>.<k>`); 1 to MAX_PRODUCERS.
+   */
+  producers: number;
+  /** The end-of-run records' topic, `<topic>.runs` (docs/prediction-contract.md). */
+  runsTopic: string;
 }
+
+/**
+ * The most pipelines (and so sub-producers, `<transactionalId>.0` to `.15`) a scorer process runs. Every run fences the
+ * sub-producer ids it does not use up to this bound, so a rerun on a smaller instance still ends the transactions a
+ * larger one left open: never lower it (a zombie above the new bound would no longer be fenced).
+ */
+export const MAX_PRODUCERS = 16;
 
 export interface ScorerConfig {
   inputPath: string;
@@ -60,6 +72,8 @@ export interface ScorerConfig {
   runId: string;
   runDate: string;
   shardId: string;
+  /** Every shard (instance) of the run, when the platform says (SageMaker's resourceconfig.json `hosts`). */
+  shards: string[] | undefined;
   maxRejectedRatio: number;
   /** Fewer rows read than this fails the run (INPUT_EMPTY / TOO_FEW_ROWS); 0 allows an empty batch. */
   minRows: number;
@@ -106,11 +120,11 @@ export const rawConfigSchema = z.object({
   KAFKA_TRANSACTION_TIMEOUT_MS: positiveInt.default(300_000),
   KAFKA_COMPRESSION: z.enum(['gzip', 'none'], { error: 'must be gzip or none' }).default('gzip'),
   KAFKA_CREATE_TOPICS: bool.default(false),
-  // 1000 (one scoring batch per produce request) measured ~20% faster than 2000 at 1M rows (npm run bench:scorer):
-  // sends are strictly one at a time, and kafkajs groups a send's messages per partition in quadratic time.
-  KAFKA_CHUNK_SIZE: positiveInt.default(1000),
+  // A produce request also carries at most ~1 MB (MAX_MESSAGE_BYTES), about 3,000 predictions: the bytes bind first.
+  KAFKA_CHUNK_SIZE: positiveInt.default(5000),
   KAFKA_RETRIES: z.coerce.number().int().min(0).default(5),
-  KAFKA_PRODUCER_THREAD: bool.default(true),
+  // Default: one per CPU (os.availableParallelism(), which follows the container's CPU limit), at most MAX_PRODUCERS.
+  KAFKA_PRODUCERS: positiveInt.max(16, { error: 'must be at most 16 (MAX_PRODUCERS)' }).optional(),
   RUN_ID: z.string().min(1).optional(),
   RUN_DATE: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'must be a date like 2026-01-31' }).optional(),
   SHARD_ID: z.string().regex(/^[A-Za-z0-9._-]+$/, { error: 'must be letters, digits, ".", "_" or "-"' }).optional(),

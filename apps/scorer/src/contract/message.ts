@@ -2,7 +2,7 @@
  * The prediction message contract (docs/prediction-contract.md, docs/prediction-message.schema.json).
  * Additive changes bump the minor version; anything a consumer could break on is a new major version.
  */
-export const SCHEMA_VERSION = '1.1';
+export const SCHEMA_VERSION = '1.2';
 
 /**
  * Dead letters on the topic stay small whatever the row: `raw`, `reason` and `entity_id` are cut to this many UTF-8
@@ -74,6 +74,11 @@ export function messageHeaders(run: RunContext): Record<string, string> {
 
 // float32 probabilities widen to noisy doubles (0.8299999833); six decimals is what float32 actually carries.
 const round = (p: number) => Math.round(p * 1e6) / 1e6;
+/** A rounded score as JSON writes it (NaN as null). */
+const number = (p: number) => {
+  const r = round(p);
+  return Number.isFinite(r) ? String(r) : 'null';
+};
 
 export function predictionMessage(
   run: RunContext,
@@ -93,6 +98,28 @@ export function predictionMessage(
     model: { name: run.modelName, version: run.modelVersion },
     run: { id: run.runId, date: run.runDate, shard: run.shardId },
     scored_at: scoredAt,
+  };
+}
+
+/**
+ * A function that writes `JSON.stringify(predictionMessage(...))` for one run and model, from parts built once: per
+ * message only the entity id, the scores and the time change. Byte for byte the same text (test/scorer/contract-json.test.ts).
+ */
+export function predictionJsonWriter(run: RunContext, classLabels: ReadonlyArray<number | string>) {
+  const json = JSON.stringify;
+  const head = `{"schema_version":${json(SCHEMA_VERSION)},"entity_id":`;
+  const labels = classLabels.map((label) => json(label));
+  const keys = classLabels.map((label) => `${json(String(label))}:`);
+  // Object keys that are array indices ("0", "1") come first in JSON.stringify's order; the writer keeps that order.
+  const order = Object.keys(Object.fromEntries(classLabels.map((label, c) => [String(label), c]))).map((key) => classLabels.findIndex((l) => String(l) === key));
+  const tail = `,"model":${json({ name: run.modelName, version: run.modelVersion })},"run":${json({ id: run.runId, date: run.runDate, shard: run.shardId })},"scored_at":`;
+  return (entityId: string, labelIndex: number, probabilities: Float32Array, offset: number, scoredAt: string): string => {
+    let text = `${head}${json(entityId)},"prediction":{"label":${labels[labelIndex]},"score":${number(probabilities[offset + labelIndex])},"probabilities":{`;
+    for (let i = 0; i < order.length; i++) {
+      const c = order[i];
+      text += `${i > 0 ? ',' : ''}${keys[c]}${number(probabilities[offset + c])}`;
+    }
+    return `${text}}}${tail}"${scoredAt}"}`;
   };
 }
 

@@ -3,7 +3,7 @@ import { open, readdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { InputError } from '../errors';
 import { addToListing, emptyListing } from './listing';
-import { InputListing, RangeReader } from './types';
+import { InputFile, InputFileDescription, InputListing, RangeReader } from './types';
 
 /** Every file under `root` (recursively, sorted so shards and reruns read in the same order), classified by name. */
 export async function listLocalFiles(root: string): Promise<InputListing> {
@@ -18,15 +18,16 @@ export async function listLocalFiles(root: string): Promise<InputListing> {
   for (const file of paths.sort()) {
     const size = (await stat(file)).size;
     const named = !info.isDirectory();
-    addToListing(listing, { uri: file, relativePath: named ? path.basename(file) : path.relative(root, file), named }, (kind) => ({
-      uri: file,
-      ...kind,
-      size,
-      openStream: async () => createReadStream(file),
-      openRanges: async () => fileRanges(file, size),
-    }));
+    addToListing(listing, { uri: file, relativePath: named ? path.basename(file) : path.relative(root, file), named }, (kind) =>
+      localInputFile({ uri: file, ...kind, size }),
+    );
   }
   return listing;
+}
+
+/** A listed local file, openable again from its description (a pipeline thread receives only the description). */
+export function localInputFile(file: InputFileDescription): InputFile {
+  return { ...file, openStream: async () => createReadStream(file.uri), openRanges: async () => fileRanges(file.uri, file.size) };
 }
 
 async function walk(dir: string): Promise<string[]> {

@@ -1,10 +1,10 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { readCsv } from './csv';
 import { readJsonl } from './jsonl';
-import { listLocalFiles } from './local-files';
+import { listLocalFiles, localInputFile } from './local-files';
 import { readParquet } from './parquet';
-import { listS3Files } from './s3-files';
-import { InputFile, InputListing, RowBatch } from './types';
+import { listS3Files, s3InputFile } from './s3-files';
+import { InputFile, InputFileDescription, InputListing, RowBatch } from './types';
 
 export async function listInputFiles(inputPath: string, s3: () => S3Client): Promise<InputListing> {
   return inputPath.startsWith('s3://') ? listS3Files(s3(), inputPath) : listLocalFiles(inputPath);
@@ -21,3 +21,11 @@ export function readFile(file: InputFile, columns: string[]): AsyncGenerator<Row
       return readParquet(file, columns);
   }
 }
+
+/** A listed file again from its description (in a pipeline thread, which gets descriptions, not the listing's objects). */
+export function openInputFile(file: InputFileDescription, s3: () => S3Client): InputFile {
+  return file.uri.startsWith('s3://') ? s3InputFile(s3(), file) : localInputFile(file);
+}
+
+/** The plain data of a listed file. */
+export const describeFile = ({ uri, format, gzip, size }: InputFileDescription): InputFileDescription => ({ uri, format, gzip, size });

@@ -1,8 +1,11 @@
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { Readable } from 'node:stream';
 import { InputError } from '../errors';
 import { addToListing, emptyListing } from './listing';
-import { InputListing } from './types';
+import { InputFile, InputFileDescription, InputListing } from './types';
+
+// Loaded when used: every pipeline thread would otherwise pay the AWS SDK's memory, also for local input.
+const sdk = () => import('@aws-sdk/client-s3');
 
 export function parseS3Uri(uri: string): { bucket: string; prefix: string } {
   const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
@@ -10,10 +13,41 @@ export function parseS3Uri(uri: string): { bucket: string; prefix: string } {
   return { bucket: match[1], prefix: match[2] };
 }
 
+/** A listed S3 object, openable again from its description (a pipeline thread receives only the description). */
+export function s3InputFile(s3: S3Client, file: InputFileDescription): InputFile {
+  const { bucket, prefix: key } = parseS3Uri(file.uri);
+  const { size } = file;
+  const get = async (range?: string) => {
+    try {
+      const { GetObjectCommand } = await sdk();
+      const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: range }));
+      return response.Body as Readable;
+    } catch (error) {
+      throw new InputError(file.uri, 'reading the object failed', error);
+    }
+  };
+  return {
+    ...file,
+    openStream: () => get(),
+    openRanges: async () => ({
+      byteLength: size,
+      async slice(start: number, end = size) {
+        if (end <= start) return new ArrayBuffer(0);
+        const body = await get(`bytes=${start}-${end - 1}`);
+        const chunks: Buffer[] = [];
+        for await (const chunk of body) chunks.push(chunk as Buffer);
+        const buffer = Buffer.concat(chunks);
+        return buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.length) as ArrayBuffer;
+      },
+    }),
+  };
+}
+
 /** Objects under an s3:// prefix; Parquet is read with ranged GETs so only the needed column chunks are fetched. */
 export async function listS3Files(s3: S3Client, uri: string): Promise<InputListing> {
   const { bucket, prefix } = parseS3Uri(uri);
   const listing = emptyListing();
+  const { ListObjectsV2Command } = await sdk();
   let token: string | undefined;
   do {
     let page;
@@ -27,36 +61,11 @@ export async function listS3Files(s3: S3Client, uri: string): Promise<InputListi
       // Zero-byte keys ending in "/" are the folders of S3 consoles, not files.
       if (key.endsWith('/')) continue;
       const objectUri = `s3://${bucket}/${key}`;
-      const size = object.Size ?? 0;
-      const get = async (range?: string) => {
-        try {
-          const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: range }));
-          return response.Body as Readable;
-        } catch (error) {
-          throw new InputError(objectUri, 'reading the object failed', error);
-        }
-      };
       // Below the prefix, so that a prefix such as s3://bucket/_exports/ does not make every file a marker; an
       // INPUT_PATH that is the object's own key names it.
       const relativePath = key.slice(prefix.length);
       const named = relativePath === '';
-      addToListing(listing, { uri: objectUri, relativePath: named ? key : relativePath, named }, (kind) => ({
-        uri: objectUri,
-        ...kind,
-        size,
-        openStream: () => get(),
-        openRanges: async () => ({
-          byteLength: size,
-          async slice(start: number, end = size) {
-            if (end <= start) return new ArrayBuffer(0);
-            const body = await get(`bytes=${start}-${end - 1}`);
-            const chunks: Buffer[] = [];
-            for await (const chunk of body) chunks.push(chunk as Buffer);
-            const buffer = Buffer.concat(chunks);
-            return buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.length) as ArrayBuffer;
-          },
-        }),
-      }));
+      addToListing(listing, { uri: objectUri, relativePath: named ? key : relativePath, named }, (kind) => s3InputFile(s3, { uri: objectUri, ...kind, size: object.Size ?? 0 }));
     }
     token = page.NextContinuationToken;
   } while (token);

@@ -25,12 +25,16 @@ export interface RangeReader {
   slice(start: number, end?: number): Promise<ArrayBuffer>;
 }
 
-export interface InputFile {
+/** What identifies a listed file: plain data, which can cross to a pipeline thread. */
+export interface InputFileDescription {
   uri: string;
   format: InputFormat;
   /** Whole-file compression, from the name (`.csv.gz`); Parquet compresses its pages itself and is never gzip'd. */
   gzip: boolean;
   size: number;
+}
+
+export interface InputFile extends InputFileDescription {
   openStream(): Promise<NodeJS.ReadableStream>;
   openRanges(): Promise<RangeReader>;
 }

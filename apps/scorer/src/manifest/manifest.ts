@@ -18,7 +18,17 @@ export interface RunManifest {
   model: { name: string; version: string | null; alias: string | null; mlflowRunId: string | null };
   /** ignoredFiles: marker and hidden files skipped by convention (names starting with "_" or "."). */
   input: { path: string; files: FileAccount[]; ignoredFiles: string[] };
-  kafka: { topic: string; deadLetterTopic: string; transactionalId: string | null };
+  /**
+   * transactionalId: the shard's base id; each pipeline's producer uses `<base>.<index>`. `committed`: whether its
+   * transaction committed (a run fails if any did not; the messages of those that did are visible).
+   */
+  kafka: {
+    topic: string;
+    deadLetterTopic: string;
+    runsTopic: string;
+    transactionalId: string | null;
+    producers: Array<{ index: number; transactionalId: string | null; committed: boolean; published: number; deadLettered: number }>;
+  };
   /**
    * read = scored + rejected always, in total and per file (a stopped or failed run counts the rows it decided before
    * it ended); published is what consumers can see (0 when a transactional run fails or stops).

@@ -17,10 +17,16 @@ export class OnnxModel {
     private readonly schema: FeatureSchema,
   ) {}
 
-  static async load(modelPath: string, schema: FeatureSchema): Promise<OnnxModel> {
+  /** `threads`: ONNX Runtime's intra-op threads; a pipeline among several takes its share of the CPUs, not all of them. */
+  static async load(modelPath: string, schema: FeatureSchema, threads?: number): Promise<OnnxModel> {
     let session: InferenceSession;
     try {
-      session = await InferenceSession.create(modelPath, { graphOptimizationLevel: 'all' });
+      session = await InferenceSession.create(modelPath, {
+        graphOptimizationLevel: 'all',
+        // Batches are small and of one size: the arena would keep its high-water mark for the whole run.
+        enableCpuMemArena: false,
+        ...(threads ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {}),
+      });
     } catch (error) {
       throw new ModelError(`ONNX Runtime could not load ${modelPath}`, error);
     }

@@ -1,145 +1,148 @@
-import { CompressionTypes, Kafka, KafkaConfig as KafkajsConfig, Message, Producer, Transaction, logLevel } from 'kafkajs';
+import { Kafka, KafkaConfig as KafkajsConfig, Producer, Transaction, logLevel } from 'kafkajs';
 import type { KafkaConfig } from '../config/schema';
 import { MAX_MESSAGE_BYTES } from '../contract/message';
 import { PublishError, ScorerError, describeError } from '../errors';
 import type { Logger } from '../log';
+import { BlockCarrier, SequenceBook, blockCarrier, installBlockProduce } from './kafkajs-blocks';
 import { tlsOptions } from './kafka-auth';
 import { BrokerRefusals, kafkaSecurityFailure } from './kafka-errors';
 import { kafkaLogCreator } from './kafka-log';
 import { KeyHashPartitioner } from './partitioner';
 import type { OutgoingMessage, PredictionPublisher, PublishStats } from './publisher';
+import { EncodedHeaders, PendingRecords, encodeHeaders } from './records';
 
 type Sender = Pick<Producer, 'sendBatch'> | Pick<Transaction, 'sendBatch'>;
 
 export interface KafkaPublisherOptions {
   config: KafkaConfig;
+  /** This producer's transactional id (`<base>.<k>` of its pipeline); undefined: transactions off (idempotent only). */
+  transactionalId: string | undefined;
+  /** Partitions of every topic it publishes to (from the run's topic check), which the records are spread over. */
+  partitions: ReadonlyMap<string, number>;
   sasl?: KafkajsConfig['sasl'];
   log: Logger;
-  /** Partitions for topics the scorer creates itself (local runs with KAFKA_CREATE_TOPICS=true). */
-  createPartitions?: number;
 }
 
 /**
- * kafkajs behind PredictionPublisher: idempotent, acks=all, one transaction per run by default.
- * One produce request is in flight while the next chunk is filled; kafkajs' idempotent sequence numbers are
- * per partition and not safe across concurrent sends, so sends are strictly one after another.
+ * Kafka clients with the scorer's TLS trust, timeouts, retries and log filter; `refusals` notes the authorization
+ * errors kafkajs only logs (kafka-errors.ts).
+ */
+export function kafkaClient(config: KafkaConfig, log: Logger, sasl: KafkajsConfig['sasl'] | undefined, clientId = config.clientId, refusals?: BrokerRefusals): Kafka {
+  return new Kafka({
+    clientId,
+    brokers: config.brokers,
+    ssl: tlsOptions(config),
+    sasl,
+    connectionTimeout: 10_000,
+    requestTimeout: 30_000,
+    retry: { retries: config.retries, initialRetryTime: 300, maxRetryTime: 5_000 },
+    logLevel: logLevel.WARN,
+    logCreator: kafkaLogCreator(log, (entry) => refusals?.note(entry.error)),
+  });
+}
+
+/**
+ * One transactional producer: idempotent, acks=all, one transaction per run by default. Messages are built into
+ * Kafka record bytes as they are published (records.ts) and sent by kafkajs as ready-made record batches
+ * (kafkajs-blocks.ts). One produce request is in flight while the next is filled; kafkajs' idempotent sequence
+ * numbers are per partition and not safe across concurrent sends, so sends are strictly one after another.
  *
- * A send carries at most MAX_MESSAGE_BYTES of records: kafkajs puts a send's records for one partition into one
- * record batch, which the broker refuses above max.message.bytes (1 MiB by default), failing the whole run.
+ * A send carries at most MAX_MESSAGE_BYTES of records: each partition's records of a send form one record batch,
+ * which the broker refuses above max.message.bytes (1 MiB by default), failing the whole run.
  */
 export class KafkaPublisher implements PredictionPublisher {
-  private readonly kafka: Kafka;
   private readonly producer: Producer;
   private transaction: Transaction | undefined;
-  private buffer = new Map<string, Message[]>();
-  // A run's messages share one headers object; encoding its values once spares kafkajs a Buffer.from per header per record.
-  private readonly encodedHeaders = new WeakMap<Record<string, string>, Record<string, Buffer>>();
-  private buffered = 0;
-  private bufferedBytes = 0;
+  private pending: PendingRecords;
+  private readonly sequences = new SequenceBook();
+  private readonly encodedHeaders = new WeakMap<Record<string, string>, EncodedHeaders>();
   private inflight: Promise<void> | undefined;
   private failure: ScorerError | undefined;
+  private readonly brokerRefusals = new BrokerRefusals();
   /** Set by abort(): a publish call still under way (a stopped run leaves one behind) must not send anything more. */
   private discarded = false;
   /** When the transaction must be committed by, a margin before the broker would abort it (transaction timeout). */
   private transactionDeadline = Infinity;
-  private readonly acknowledged: Record<string, number> = {};
-  private readonly brokerRefusals = new BrokerRefusals();
+  private readonly counts: PublishStats = { acknowledged: {}, byPartition: {} };
 
   constructor(private readonly options: KafkaPublisherOptions) {
+    installBlockProduce();
     const { config, log } = options;
-    this.kafka = new Kafka({
-      clientId: config.clientId,
-      brokers: config.brokers,
-      ssl: tlsOptions(config),
-      sasl: options.sasl,
-      connectionTimeout: 10_000,
-      requestTimeout: 30_000,
-      retry: { retries: config.retries, initialRetryTime: 300, maxRetryTime: 5_000 },
-      logLevel: logLevel.WARN,
-      logCreator: kafkaLogCreator(log, (entry) => this.brokerRefusals.note(entry.error)),
-    });
-    this.producer = this.kafka.producer({
-      // murmur2 on the key, as the Java client and kafkajs' DefaultPartitioner do, without per-record allocations.
-      createPartitioner: KeyHashPartitioner,
+    this.pending = new PendingRecords(options.partitions);
+    this.producer = kafkaClient(config, log, options.sasl, config.clientId, this.brokerRefusals).producer({
+      createPartitioner: KeyHashPartitioner, // keeps the partition each record block was built for
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
-      transactionalId: config.transactionalId,
+      transactionalId: options.transactionalId,
       transactionTimeout: config.transactionTimeoutMs,
       retry: { retries: config.retries, initialRetryTime: 300, maxRetryTime: 5_000 },
     });
   }
 
   async start(): Promise<void> {
-    const { config, log } = this.options;
+    const { config } = this.options;
     try {
-      if (config.createTopics) await this.createTopics();
       await this.producer.connect();
-      if (config.transactionalId) {
+      if (this.options.transactionalId) {
         this.transaction = await this.producer.transaction();
         // The broker's clock starts at the first send; counting from here errs on the safe side.
         this.transactionDeadline = Date.now() + config.transactionTimeoutMs - Math.min(30_000, config.transactionTimeoutMs / 10);
       }
     } catch (error) {
-      throw (
-        kafkaSecurityFailure(error, config, this.brokerRefusals) ??
-        new PublishError(`connecting to Kafka at ${config.brokers.join(',')} failed: ${describeError(error)}`, { retryable: true, cause: error })
-      );
+      throw this.failureOf(error, `connecting to Kafka at ${config.brokers.join(',')} failed: ${describeError(error)}`);
     }
-    log.info('publisher_started', {
-      brokers: config.brokers,
-      transactionalId: config.transactionalId ?? null,
-      compression: config.compression,
-    });
   }
 
-  publish(topic: string, messages: OutgoingMessage[]): Promise<void> {
-    return this.publishRecords(topic, messages.map((m) => ({ key: m.key, value: m.value, headers: this.headerBuffers(m.headers) })));
-  }
-
-  /** Same as publish, for records already in kafkajs' shape (the producer thread receives them pre-encoded). */
-  async publishRecords(topic: string, records: Message[]): Promise<void> {
+  async publish(topic: string, messages: OutgoingMessage[]): Promise<void> {
     this.throwIfUnusable();
-    if (records.length === 0) return;
-    for (const record of records) {
-      const bytes = recordBytes(record);
-      if (this.buffered > 0 && this.bufferedBytes + bytes > MAX_MESSAGE_BYTES) await this.sendBuffered();
-      let queue = this.buffer.get(topic);
-      if (!queue) this.buffer.set(topic, (queue = []));
-      queue.push(record);
-      this.buffered++;
-      this.bufferedBytes += bytes;
+    const { chunkSize } = this.options.config;
+    for (const message of messages) {
+      const headers = this.headers(message.headers);
+      // An upper bound of the record's size (UTF-16 units to UTF-8 bytes at most triple), exact enough for the limit.
+      const size = 3 * ((message.key?.length ?? 0) + message.value.length) + headers.bytes.length + 32;
+      if (this.pending.count > 0 && this.pending.bytes + size > MAX_MESSAGE_BYTES) await this.sendPending();
+      this.pending.add(topic, message.key, message.value, headers);
+      if (this.pending.count >= chunkSize) await this.sendPending();
     }
-    if (this.buffered >= this.options.config.chunkSize) await this.sendBuffered();
+  }
+
+  async flush(): Promise<PublishStats> {
+    await this.sendPending();
+    await this.inflight;
+    this.throwIfUnusable();
+    return this.stats();
   }
 
   async commit(): Promise<PublishStats> {
-    await this.sendBuffered();
-    await this.inflight;
-    this.throwIfUnusable();
+    await this.flush();
     if (this.transaction) {
       try {
         await this.transaction.commit();
       } catch (error) {
-        throw (
-          kafkaSecurityFailure(error, this.options.config, this.brokerRefusals) ??
-          new PublishError(`committing the Kafka transaction failed: ${describeError(error)}`, { retryable: true, cause: error })
-        );
+        throw this.failureOf(error, `committing the Kafka transaction failed: ${describeError(error)}`);
       }
       this.transaction = undefined;
     }
     return this.stats();
   }
 
+  /** The shard's end-of-run record follows its data in a transaction of its own. */
+  async beginTransaction(): Promise<void> {
+    if (!this.options.transactionalId || this.transaction) return;
+    this.transaction = await this.producer.transaction();
+  }
+
   stats(): PublishStats {
-    return { acknowledged: { ...this.acknowledged } };
+    return {
+      acknowledged: { ...this.counts.acknowledged },
+      byPartition: Object.fromEntries(Object.entries(this.counts.byPartition).map(([topic, p]) => [topic, { ...p }])),
+    };
   }
 
   async abort(): Promise<void> {
     this.discarded = true;
-    this.buffer.clear();
-    this.buffered = 0;
-    this.bufferedBytes = 0;
+    this.pending.take();
     await this.inflight;
     const transaction = this.transaction;
     this.transaction = undefined;
@@ -160,12 +163,14 @@ export class KafkaPublisher implements PredictionPublisher {
     await this.producer.disconnect();
   }
 
-  headerBuffers(headers: Record<string, string>): Record<string, Buffer> {
+  /** A refusal no retry can fix (SASL, TLS trust, ACLs) as its own error; anything else as retryable. */
+  private failureOf(error: unknown, message: string): ScorerError {
+    return kafkaSecurityFailure(error, this.options.config, this.brokerRefusals) ?? new PublishError(message, { retryable: true, cause: error });
+  }
+
+  private headers(headers: Record<string, string>): EncodedHeaders {
     let encoded = this.encodedHeaders.get(headers);
-    if (!encoded) {
-      encoded = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, Buffer.from(v)]));
-      this.encodedHeaders.set(headers, encoded);
-    }
+    if (!encoded) this.encodedHeaders.set(headers, (encoded = encodeHeaders(headers)));
     return encoded;
   }
 
@@ -185,66 +190,31 @@ export class KafkaPublisher implements PredictionPublisher {
     }
   }
 
-  private async sendBuffered(): Promise<void> {
+  private async sendPending(): Promise<void> {
     await this.inflight;
     this.throwIfUnusable();
-    if (this.buffered === 0) return;
-    const topicMessages = [...this.buffer].map(([topic, messages]) => ({ topic, messages }));
-    this.buffer = new Map();
-    this.buffered = 0;
-    this.bufferedBytes = 0;
+    if (this.pending.count === 0) return;
+    const blocks = this.pending.take();
+    const byTopic = new Map<string, BlockCarrier[]>();
+    for (const { topic, partition, block } of blocks) {
+      let carriers = byTopic.get(topic);
+      if (!carriers) byTopic.set(topic, (carriers = []));
+      carriers.push(blockCarrier(block, partition, this.sequences));
+    }
+    const topicMessages = [...byTopic].map(([topic, messages]) => ({ topic, messages: messages as never[] }));
     const sender: Sender = this.transaction ?? this.producer;
-    const compression = this.options.config.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
+    const { config } = this.options;
     this.inflight = sender
-      .sendBatch({ topicMessages, acks: -1, compression })
+      .sendBatch({ topicMessages, acks: -1, compression: config.compression === 'gzip' ? 1 : 0 })
       .then(() => {
-        for (const { topic, messages } of topicMessages) this.acknowledged[topic] = (this.acknowledged[topic] ?? 0) + messages.length;
+        for (const { topic, partition, block } of blocks) {
+          this.counts.acknowledged[topic] = (this.counts.acknowledged[topic] ?? 0) + block.count;
+          const partitions = (this.counts.byPartition[topic] ??= {});
+          partitions[partition] = (partitions[partition] ?? 0) + block.count;
+        }
       })
       .catch((error: unknown) => {
-        const text = describeError(error);
-        const hint = /does not host this topic-partition|without metadata/i.test(text) && !this.options.config.createTopics
-          ? ` (do topics ${this.options.config.topic} and ${this.options.config.dlqTopic} exist? The scorer creates topics only with KAFKA_CREATE_TOPICS=true)`
-          : '';
-        this.failure =
-          kafkaSecurityFailure(error, this.options.config, this.brokerRefusals) ??
-          new PublishError(`producing to Kafka failed after retries: ${text}${hint}`, { retryable: true, cause: error });
+        this.failure = this.failureOf(error, `producing to Kafka failed after retries: ${describeError(error)}`);
       });
   }
-
-  private async createTopics(): Promise<void> {
-    const { config, log } = this.options;
-    const admin = this.kafka.admin();
-    await admin.connect();
-    try {
-      const existing = new Set(await admin.listTopics());
-      const missing = [config.topic, config.dlqTopic].filter((topic) => !existing.has(topic));
-      if (missing.length > 0) {
-        await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions: this.options.createPartitions ?? 3 })) });
-      }
-      log.info('topics_ensured', { topics: [config.topic, config.dlqTopic], created: missing });
-    } finally {
-      await admin.disconnect();
-    }
-  }
-}
-
-type Bytes = Buffer | string | null | undefined | Array<Buffer | string>;
-
-const size = (v: Bytes): number =>
-  v == null ? 0 : Array.isArray(v) ? v.reduce((sum: number, part) => sum + size(part), 0) : typeof v === 'string' ? Buffer.byteLength(v) : v.length;
-
-// A run's records share one headers object: its size is computed once, not per record.
-const headerSizes = new WeakMap<object, number>();
-
-/** Bytes a record adds to a produce request, before compression (framing aside). */
-function recordBytes(record: Message): number {
-  let headers = 0;
-  if (record.headers) {
-    headers = headerSizes.get(record.headers) ?? -1;
-    if (headers < 0) {
-      headers = Object.entries(record.headers).reduce((sum, [name, value]) => sum + name.length + size(value), 0);
-      headerSizes.set(record.headers, headers);
-    }
-  }
-  return size(record.key) + size(record.value) + headers;
 }

@@ -8,6 +8,8 @@ export interface OutgoingMessage {
 export interface PublishStats {
   /** Messages per topic acknowledged by the broker (inside the transaction when transactions are on). */
   acknowledged: Record<string, number>;
+  /** The same per topic and partition (partition number as a string key), for the end-of-run records. */
+  byPartition: Record<string, Record<string, number>>;
 }
 
 export interface PredictionPublisher {
@@ -18,11 +20,27 @@ export interface PredictionPublisher {
    * flight, which is how scoring is slowed to the broker's pace (memory stays bounded).
    */
   publish(topic: string, messages: OutgoingMessage[]): Promise<void>;
+  /** Sends what is buffered and waits until the broker acknowledged all of it (nothing committed yet). */
+  flush(): Promise<PublishStats>;
   /** Sends what is buffered and commits: afterwards read_committed consumers see every message of the run. */
   commit(): Promise<PublishStats>;
+  /** Begins another transaction after a commit (no-op without transactions). */
+  beginTransaction(): Promise<void>;
   /** Discards the run: aborts the transaction so read_committed consumers never see its messages. */
   abort(): Promise<void>;
   /** Acknowledged so far; without transactions this is what consumers can already see. */
   stats(): PublishStats;
   close(): Promise<void>;
+}
+
+export const emptyStats = (): PublishStats => ({ acknowledged: {}, byPartition: {} });
+
+/** Adds `from` into `into` (counts per topic and per partition). */
+export function addStats(into: PublishStats, from: PublishStats): PublishStats {
+  for (const [topic, n] of Object.entries(from.acknowledged)) into.acknowledged[topic] = (into.acknowledged[topic] ?? 0) + n;
+  for (const [topic, partitions] of Object.entries(from.byPartition)) {
+    const target = (into.byPartition[topic] ??= {});
+    for (const [partition, n] of Object.entries(partitions)) target[partition] = (target[partition] ?? 0) + n;
+  }
+  return into;
 }

@@ -6,6 +6,7 @@ import {
   boundedDeadLetter,
   deadLetterMessage,
   messageHeaders,
+  predictionJsonWriter,
   predictionMessage,
 } from '../contract/message';
 import type { InputRow } from '../input/types';
@@ -36,6 +37,7 @@ export class BatchScorer {
   private readonly encoder: FeatureEncoder;
   private readonly features: Float32Array;
   private readonly headers: Record<string, string>;
+  private readonly predictionJson: ReturnType<typeof predictionJsonWriter>;
   /** Bytes of a prediction message besides its entity id (which it carries twice: key and value). */
   private readonly messageOverhead: number;
   private entityIds: string[] = [];
@@ -58,6 +60,7 @@ export class BatchScorer {
     this.encoder = new FeatureEncoder(deps.schema);
     this.features = new Float32Array(deps.batchSize * this.encoder.width);
     this.headers = messageHeaders(deps.run);
+    this.predictionJson = predictionJsonWriter(deps.run, deps.schema.class_labels);
     this.messageOverhead = predictionOverhead(deps.run, deps.schema.class_labels, this.headers);
   }
 
@@ -100,11 +103,10 @@ export class BatchScorer {
     this.sources = [];
     const predictions = await this.deps.model.score(this.features, rows);
     const scoredAt = this.deps.now().toISOString();
-    const labels = this.deps.schema.class_labels;
     const messages: OutgoingMessage[] = new Array(rows);
     for (let r = 0; r < rows; r++) {
-      const message = predictionMessage(this.deps.run, ids[r], labels, predictions.labelIndex[r], predictions.probabilities, r * predictions.classes, scoredAt);
-      messages[r] = { key: ids[r], value: JSON.stringify(message), headers: this.headers };
+      const value = this.predictionJson(ids[r], predictions.labelIndex[r], predictions.probabilities, r * predictions.classes, scoredAt);
+      messages[r] = { key: ids[r], value, headers: this.headers };
     }
     this.counts.read += rows;
     this.counts.scored += rows;

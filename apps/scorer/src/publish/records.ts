@@ -1,0 +1,151 @@
+import { murmur2 } from './partitioner';
+
+/**
+ * Kafka records (message format v2) built as bytes as the messages are published, one block per partition, so that a
+ * produce request is the blocks plus a 61-byte batch header each. kafkajs would build every record as a tree of small
+ * Buffers on each send; that was most of the scorer's CPU time (docs in apps/scorer/README.md).
+ *
+ * A record: varint length, int8 attributes, varlong timestamp delta, varint offset delta, varint key length + key,
+ * varint value length + value, varint header count + headers. Timestamp deltas are 0 (the batch's timestamp is taken
+ * when it is sent, as kafkajs does for messages without a timestamp); offset deltas count from 0 in each block.
+ */
+export class RecordBlock {
+  buffer: Buffer;
+  /** Bytes used. */
+  length = 0;
+  /** Records in the block. */
+  count = 0;
+
+  constructor(capacity = 16 * 1024) {
+    this.buffer = Buffer.allocUnsafe(capacity);
+  }
+
+  /** The records, back to back, as the batch carries them uncompressed. */
+  get bytes(): Buffer {
+    return this.buffer.subarray(0, this.length);
+  }
+
+  /** Appends a record: key bytes from `keySource[0, keyLength)` (keyLength -1: null key), value as UTF-8, headers pre-encoded. */
+  append(keySource: Buffer, keyLength: number, value: string, valueLength: number, headers: EncodedHeaders): void {
+    const offsetDelta = this.count;
+    const body =
+      2 + // attributes, timestamp delta 0
+      varintSize(offsetDelta) +
+      (keyLength < 0 ? 1 : varintSize(keyLength) + keyLength) +
+      varintSize(valueLength) +
+      valueLength +
+      headers.bytes.length;
+    this.reserve(varintSize(body) + body);
+    const buffer = this.buffer;
+    let at = writeVarint(buffer, this.length, body);
+    buffer[at++] = 0;
+    buffer[at++] = 0;
+    at = writeVarint(buffer, at, offsetDelta);
+    at = writeVarint(buffer, at, keyLength);
+    if (keyLength > 0) at += keySource.copy(buffer, at, 0, keyLength);
+    at = writeVarint(buffer, at, valueLength);
+    at += buffer.write(value, at, valueLength, 'utf8');
+    at += headers.bytes.copy(buffer, at);
+    this.length = at;
+    this.count++;
+  }
+
+  /** Empties the block for reuse (its buffer is kept). */
+  clear(): void {
+    this.length = 0;
+    this.count = 0;
+  }
+
+  private reserve(bytes: number): void {
+    if (this.length + bytes <= this.buffer.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + bytes));
+    this.buffer.copy(grown, 0, 0, this.length);
+    this.buffer = grown;
+  }
+}
+
+/** A headers object in record form (count, then each key and value with their lengths), built once per run. */
+export interface EncodedHeaders {
+  bytes: Buffer;
+}
+
+export function encodeHeaders(headers: Record<string, string>): EncodedHeaders {
+  const entries = Object.entries(headers).map(([k, v]) => [Buffer.from(k), Buffer.from(v)] as const);
+  const size = entries.reduce((sum, [k, v]) => sum + varintSize(k.length) + k.length + varintSize(v.length) + v.length, varintSize(entries.length));
+  const bytes = Buffer.allocUnsafe(size);
+  let at = writeVarint(bytes, 0, entries.length);
+  for (const [k, v] of entries) {
+    at = writeVarint(bytes, at, k.length);
+    at += k.copy(bytes, at);
+    at = writeVarint(bytes, at, v.length);
+    at += v.copy(bytes, at);
+  }
+  return { bytes };
+}
+
+/** Bytes of a zigzag varint (Kafka's signed varint) holding `n`. */
+export function varintSize(n: number): number {
+  const z = ((n << 1) ^ (n >> 31)) >>> 0;
+  return z < 0x80 ? 1 : z < 0x4000 ? 2 : z < 0x200000 ? 3 : z < 0x10000000 ? 4 : 5;
+}
+
+export function writeVarint(buffer: Buffer, at: number, n: number): number {
+  let z = ((n << 1) ^ (n >> 31)) >>> 0;
+  while (z >= 0x80) {
+    buffer[at++] = (z & 0x7f) | 0x80;
+    z >>>= 7;
+  }
+  buffer[at++] = z;
+  return at;
+}
+
+/**
+ * The records waiting for the next produce request: a block per topic and partition, filled with the partition a
+ * record's key hashes to (murmur2, as the Java client and kafkajs' default partitioner choose), keyless records round
+ * robin.
+ */
+export class PendingRecords {
+  private readonly blocks = new Map<string, RecordBlock[]>();
+  private keyScratch = Buffer.allocUnsafe(1024);
+  private roundRobin = Math.floor(Math.random() * 0x7fffffff);
+  bytes = 0;
+  count = 0;
+
+  constructor(private readonly partitionCounts: ReadonlyMap<string, number>) {}
+
+  add(topic: string, key: string | null, value: string, headers: EncodedHeaders): void {
+    const partitions = this.partitionCounts.get(topic);
+    if (partitions === undefined) throw new Error(`no partition count known for topic ${topic}`);
+    let keyLength = -1;
+    let partition: number;
+    if (key === null) {
+      this.roundRobin = (this.roundRobin + 1) & 0x7fffffff;
+      partition = this.roundRobin % partitions;
+    } else {
+      if (key.length * 3 > this.keyScratch.length) this.keyScratch = Buffer.allocUnsafe(Math.max(key.length * 3, this.keyScratch.length * 2));
+      keyLength = this.keyScratch.write(key, 0, 'utf8');
+      partition = (murmur2(this.keyScratch, keyLength) & 0x7fffffff) % partitions;
+    }
+    let blocks = this.blocks.get(topic);
+    if (!blocks) this.blocks.set(topic, (blocks = []));
+    const block = (blocks[partition] ??= new RecordBlock());
+    const before = block.length;
+    block.append(this.keyScratch, keyLength, value, Buffer.byteLength(value, 'utf8'), headers);
+    this.bytes += block.length - before;
+    this.count++;
+  }
+
+  /** The non-empty blocks, by topic and partition; the caller owns them from then on. */
+  take(): Array<{ topic: string; partition: number; block: RecordBlock }> {
+    const out: Array<{ topic: string; partition: number; block: RecordBlock }> = [];
+    for (const [topic, blocks] of this.blocks) {
+      blocks.forEach((block, partition) => {
+        if (block && block.count > 0) out.push({ topic, partition, block });
+      });
+    }
+    this.blocks.clear();
+    this.bytes = 0;
+    this.count = 0;
+    return out;
+  }
+}
