@@ -1,3 +1,4 @@
+import { SCHEMA_VERSION } from '../../apps/scorer/src/contract/message';
 import {
   DEAD_LETTER_FIELD_LIMIT_BYTES,
   RunContext,
@@ -16,7 +17,7 @@ const bytes = (text: string | null) => Buffer.byteLength(text ?? '');
 describe('dead letters', () => {
   it('carry a small rejected row whole, flagged as not truncated, on the topic as in the file', () => {
     const full = deadLetterMessage(run, { source, reason: 'feature "plan" has unknown category "gold"', entityId: 'c1', record: { customer_id: 'c1', plan: 'gold', n: 5n } }, at);
-    expect(full).toMatchObject({ schema_version: '1.1', entity_id: 'c1', record: { customer_id: 'c1', plan: 'gold', n: '5' }, raw: null, truncated: false });
+    expect(full).toMatchObject({ schema_version: SCHEMA_VERSION, entity_id: 'c1', record: { customer_id: 'c1', plan: 'gold', n: '5' }, raw: null, truncated: false });
     expect(boundedDeadLetter(full)).toEqual(full);
     expect(validate(full)).toEqual([]);
   });

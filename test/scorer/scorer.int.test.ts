@@ -3,10 +3,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { DEAD_LETTER_FIELD_LIMIT_BYTES } from '../../apps/scorer/src/contract';
+import { DEAD_LETTER_FIELD_LIMIT_BYTES, SCHEMA_VERSION } from '../../apps/scorer/src/contract';
 import { kafkaBrokers, mlflowTrackingUri, uniqueName } from '../support/services';
-import { consumeCommitted, visibleBesidesMarkers } from './support/consume';
-import { deadLetterValidator, predictionValidator } from './support/contract-validator';
+import { ConsumedMessage, consumeCommitted, visibleBesidesMarkers } from './support/consume';
+import { deadLetterValidator, predictionValidator, runRecordValidator } from './support/contract-validator';
 import { generateData, registerFixtureModel } from './support/mlflow-fixture';
 import { ScorerProcessResult, localScorerEnv, readManifest, runScorer } from './support/scorer-process';
 
@@ -14,6 +14,7 @@ jest.setTimeout(240_000);
 
 const validate = predictionValidator();
 const validateDeadLetter = deadLetterValidator();
+const validateRunRecord = runRecordValidator();
 
 /** A clean run logs no warnings or errors (kafkajs' retried coordinator errors on a fresh broker included). */
 const warningsAndErrors = (result: ScorerProcessResult) => result.events.filter((e) => e.level !== 'info');
@@ -66,7 +67,7 @@ describe('the scorer against real Kafka and MLflow', () => {
     expect(invalid).toEqual([]);
     for (const m of predictions) {
       expect(JSON.parse(m.value).entity_id).toBe(m.key);
-      expect(m.headers).toMatchObject({ 'model-version': version, 'run-id': manifest.runId, 'schema-version': '1.1' });
+      expect(m.headers).toMatchObject({ 'model-version': version, 'run-id': manifest.runId, 'schema-version': SCHEMA_VERSION });
     }
 
     const deadLetters = (await consumeCommitted(kafkaBrokers(), `${topic}.dlq`, { expected: badRows })).map((m) => JSON.parse(m.value));
@@ -74,14 +75,31 @@ describe('the scorer against real Kafka and MLflow', () => {
     for (const d of deadLetters) expect(d.reason).toMatch(/not a number|unknown category/);
     expect(deadLetters.flatMap((d) => validateDeadLetter(d))).toEqual([]);
     expect(readFileSync(path.join(output, 'rejected-rows.jsonl'), 'utf8').trim().split('\n')).toHaveLength(badRows);
+
+    // The end-of-run records: one per producer and one for the shard, whose counts are what consumers read.
+    const producers = manifest.kafka.producers.length;
+    const records = (await consumeCommitted(kafkaBrokers(), `${topic}.runs`, { expected: producers + 1 })).map((m) => JSON.parse(m.value));
+    expect(records.flatMap((r) => validateRunRecord(r))).toEqual([]);
+    expect(records.map((r) => r.kind).sort()).toEqual([...Array(producers).fill('producer-committed'), 'shard-committed']);
+    const shard = records.find((r) => r.kind === 'shard-committed');
+    const perPartition = (messages: ConsumedMessage[]) => {
+      const counts: Record<string, number> = {};
+      for (const m of messages) counts[m.partition] = (counts[m.partition] ?? 0) + 1;
+      return counts;
+    };
+    expect(shard).toMatchObject({ run: { id: manifest.runId }, rows: { read: rows, scored: good, rejected: badRows } });
+    expect(shard.predictions).toEqual({ topic, messages: predictions.length, partitions: perPartition(predictions) });
+    expect(shard.dead_letters.messages).toBe(badRows);
+    const byProducer = records.filter((r) => r.kind === 'producer-committed');
+    expect(byProducer.reduce((sum, r) => sum + r.predictions.messages, 0)).toBe(predictions.length);
   }
 
-  it('scores a trainer-generated CSV batch (one file gzip\'d): read_committed consumers get every good row once, valid per the schema, bad rows dead-lettered, no warnings logged', async () => {
-    await scoreGenerated('csv', 3_000, 6, 2);
+  it('scores a trainer-generated CSV batch (one file gzip\'d) with two pipelines: read_committed consumers get every good row once, valid per the schema, bad rows dead-lettered, no warnings logged', async () => {
+    await scoreGenerated('csv', 3_000, 6, 3, { KAFKA_PRODUCERS: '2' });
   });
 
-  it('scores a trainer-generated Parquet batch the same way, with the producer on the main thread', async () => {
-    await scoreGenerated('parquet', 2_000, 4, 1, { KAFKA_PRODUCER_THREAD: 'false' });
+  it('scores a trainer-generated Parquet batch the same way, with one pipeline', async () => {
+    await scoreGenerated('parquet', 2_000, 4, 1, { KAFKA_PRODUCERS: '1' });
   });
 
   it('fails clearly and publishes nothing when the alias does not exist', async () => {

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { kafkaBrokers, mlflowTrackingUri, uniqueName } from '../support/services';
-import { consumeCommitted, visibleBesidesMarkers } from './support/consume';
+import { consumeCommitted, createTopics, openTransaction, visibleBesidesMarkers } from './support/consume';
 import { generateData, registerFixtureModel } from './support/mlflow-fixture';
 import { ScorerProcessResult, localScorerEnv, readManifest, runScorer } from './support/scorer-process';
 
@@ -26,7 +26,8 @@ describe('the scorer when stopped or killed mid-run', () => {
 
   beforeAll(async () => {
     await registerFixtureModel(mlflowTrackingUri(), model, 'champion', 'churn');
-    await generateData(bigInput, 200_000, { seed: 31 });
+    // Big enough that the run lasts a few seconds at ~100k rows/s; three files, so that both pipelines have work.
+    await generateData(bigInput, 600_000, { seed: 31, files: 3 });
     await generateData(smallInput, smallRows, { seed: 32 });
   });
 
@@ -36,6 +37,7 @@ describe('the scorer when stopped or killed mid-run', () => {
     SHARD_ID: shard,
     RUN_ID: `${topic}-${shard}`,
     PROGRESS_EVERY_ROWS: '5000',
+    KAFKA_PRODUCERS: '2',
     ...extra,
   });
 
@@ -64,7 +66,7 @@ describe('the scorer when stopped or killed mid-run', () => {
     return { run, visibleAt: Math.max(...seen.map((m) => m.receivedAt)) };
   }
 
-  it('on SIGTERM aborts its transaction, writes a stopped manifest and exits 143 within seconds, holding no consumer up', async () => {
+  it('on SIGTERM aborts every pipeline\'s transaction, writes a stopped manifest and exits 143 within seconds, holding no consumer up', async () => {
     const topic = uniqueName('predictions');
     // Long enough that a transaction left open would hold consumers up far longer than the check below allows.
     const { result, signalledAt } = await interrupted(topic, 'SIGTERM', { KAFKA_TRANSACTION_TIMEOUT_MS: '180000' });
@@ -79,7 +81,9 @@ describe('the scorer when stopped or killed mid-run', () => {
     expect(manifest.counts.read).toBeGreaterThanOrEqual(10_000);
     expect(manifest.counts.read).toBe(manifest.counts.scored + manifest.counts.rejected);
     expect(manifest.counts.published).toBe(0);
+    expect(manifest.kafka.producers.map((p) => p.committed)).toEqual([false, false]);
     expect(result.events.map((e) => e.event)).toEqual(expect.arrayContaining(['run_stopping', 'run_finished']));
+    expect(result.events.filter((e) => e.event === 'publisher_abort_failed')).toEqual([]);
 
     // The broker holds a's messages; read_committed consumers never see them (aborted), but see b's right away.
     const held = await consumeCommitted(kafkaBrokers(), topic, { isolation: 'read_uncommitted', expected: 10_000, settleMs: 1_000 });
@@ -109,6 +113,26 @@ describe('the scorer when stopped or killed mid-run', () => {
     expect(blockedSeconds).toBeLessThanOrEqual((timeoutMs + BROKER_ABORT_CHECK_MS) / 1000 + 10);
   });
 
+  it('ends the transaction an earlier attempt\'s sub-producer <shard>.5 left open, although the rerun runs two pipelines', async () => {
+    const topic = uniqueName('predictions');
+    await createTopics(kafkaBrokers(), [topic, `${topic}.dlq`, `${topic}.runs`]);
+    // A zombie of shard "a" from an attempt on a bigger instance: sub-producer 5, its transaction open on every partition.
+    const zombie = await openTransaction(kafkaBrokers(), `ml-platform-scorer.${topic}.a.5`, topic, 300_000);
+    const held = await consumeCommitted(kafkaBrokers(), topic, { isolation: 'read_uncommitted', expected: 3, settleMs: 500 });
+    expect(held).toHaveLength(3); // the zombie's messages are on the broker, uncommitted
+
+    const rerun = await runScorer(env(topic, 'a', smallInput));
+    expect(rerun.code).toBe(0);
+    expect(rerun.events.find((e) => e.event === 'transactional_ids_fenced')).toMatchObject({ ids: 15 });
+    // Without the fence, read_committed consumers would wait for the zombie's 5-minute timeout; with it, they get the
+    // rerun's rows at once, and none of the zombie's.
+    const seen = await consumeCommitted(kafkaBrokers(), topic, { expected: smallRows, settleMs: 1_000, timeoutMs: 60_000 });
+    expect(seen).toHaveLength(smallRows);
+    expect(seen.filter((m) => m.key === 'zombie')).toEqual([]);
+    // And the zombie itself is fenced: its commit is refused.
+    await expect(zombie.commit()).rejects.toThrow(/epoch|fenced/i);
+  });
+
   it('fails a run that would outlive its transaction timeout before the broker aborts it, naming the fix', async () => {
     const topic = uniqueName('predictions');
     const run = await runScorer(env(topic, 'a', bigInput, { KAFKA_TRANSACTION_TIMEOUT_MS: '3000' }));
@@ -116,7 +140,7 @@ describe('the scorer when stopped or killed mid-run', () => {
     const manifest = readManifest(path.join(work, topic, 'a')); // shard "a" writes to OUTPUT_PATH/a
     expect(manifest.error).toMatchObject({ code: 'TRANSACTION_TIMEOUT', retryable: false });
     expect(manifest.error?.message).toMatch(/did not finish within its Kafka transaction's timeout \(KAFKA_TRANSACTION_TIMEOUT_MS 3000 ms\).*shard the input.*raise KAFKA_TRANSACTION_TIMEOUT_MS/);
-    expect(manifest.counts.read).toBeLessThan(200_000);
+    expect(manifest.counts.read).toBeLessThan(600_000);
     expect(await visibleBesidesMarkers(kafkaBrokers(), topic)).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, KafkaConfig, logLevel } from 'kafkajs';
+import { runKafkaTool } from '../../../scripts/local/services';
 
 export interface ConsumedMessage {
   key: string | null;
@@ -98,3 +99,53 @@ export async function visibleBesidesMarkers(brokers: string[], topic: string): P
   return seen.filter((m) => m.key !== marker);
 }
 
+/** Creates topics with 3 partitions (the end-of-run topic, named `*.runs`, with 1), as the scorer does with KAFKA_CREATE_TOPICS. */
+export async function createTopics(brokers: string[], topics: string[]): Promise<void> {
+  const admin = new Kafka({ clientId: 'scorer-test-admin', brokers, logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ waitForLeaders: true, topics: topics.map((topic) => ({ topic, numPartitions: topic.endsWith('.runs') ? 1 : 3 })) });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * A producer with `transactionalId` that writes one message (key "zombie") to each of 3 partitions of `topic` inside a
+ * transaction it leaves open: what a scorer killed mid-run leaves behind. The returned transaction can still try to commit.
+ */
+export async function openTransaction(brokers: string[], transactionalId: string, topic: string, timeoutMs: number) {
+  const kafka = new Kafka({ clientId: 'scorer-test-zombie', brokers, logLevel: logLevel.NOTHING, retry: { retries: 1 } });
+  const producer = kafka.producer({ transactionalId, idempotent: true, maxInFlightRequests: 1, transactionTimeout: timeoutMs });
+  await producer.connect();
+  const transaction = await producer.transaction();
+  await transaction.send({ topic, messages: [0, 1, 2].map((partition) => ({ key: 'zombie', value: '{}', partition })) });
+  return {
+    commit: async () => {
+      try {
+        await transaction.commit();
+      } finally {
+        await producer.disconnect();
+      }
+    },
+  };
+}
+
+/**
+ * Keys and run ids of every message a read_committed consumer sees, read with Kafka's own (Java) console consumer.
+ * kafkajs 2.2.4's consumer is not a trustworthy judge when several transactions were aborted on one partition: its
+ * filterAbortedMessages activates one aborted transaction per message, so a few messages of the others get through.
+ */
+export async function readCommittedWithJava(brokers: string[], topic: string, idleMs = 10_000): Promise<Array<{ key: string; runId: string }>> {
+  const result = await runKafkaTool(
+    'org.apache.kafka.tools.consumer.ConsoleConsumer',
+    ['--bootstrap-server', brokers.join(','), '--topic', topic, '--from-beginning', '--isolation-level', 'read_committed', '--timeout-ms', String(idleMs),
+      '--property', 'print.key=true', '--property', 'print.value=false', '--property', 'print.headers=true', '--property', 'key.separator=|'],
+    { timeoutMs: 300_000, jvmArgs: ['-Xmx512m'] },
+  );
+  const lines = result.stdout.split('\n').filter((line) => line.includes('|'));
+  return lines.map((line) => {
+    const [headers, key] = line.split('|');
+    return { key, runId: /run-id:([^,]*)/.exec(headers)?.[1] ?? '' };
+  });
+}

@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
+import { parquetMetadataAsync, parquetRead } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { InputError } from '../errors';
 import { invalidUtf8Preview } from './bytes';
@@ -21,8 +21,9 @@ const parsers = {
 };
 
 /**
- * Reads a Parquet file one row group at a time (memory is bounded by the largest row group, not the file),
- * and only the columns the model needs.
+ * Reads a Parquet file one row group at a time, only the columns the model needs, as columns (typed arrays where
+ * Parquet has numbers), and turns them into rows one batch of ROWS_PER_BATCH at a time: memory is bounded by one row
+ * group's columns, not by a row object per row of the group (which cost ~150 MB per pipeline at 100,000-row groups).
  */
 export async function* readParquet(file: InputFile, wantedColumns: string[]): AsyncGenerator<RowBatch> {
   const buffer = await file.openRanges();
@@ -37,17 +38,55 @@ export async function* readParquet(file: InputFile, wantedColumns: string[]): As
   let rowStart = 0;
   for (const group of metadata.row_groups) {
     const rowEnd = rowStart + Number(group.num_rows);
-    let objects;
+    const chunks = new Map<string, ColumnChunk[]>(columns.map((name) => [name, []]));
     try {
-      objects = await parquetReadObjects({ file: buffer, metadata, columns, rowStart, rowEnd, rowFormat: 'object', compressors, parsers });
+      await parquetRead({
+        file: buffer,
+        metadata,
+        columns,
+        rowStart,
+        rowEnd,
+        compressors,
+        parsers,
+        onChunk: ({ columnName, columnData, rowStart: from }) => chunks.get(columnName)?.push({ from, data: columnData }),
+      });
     } catch (error) {
       throw new InputError(file.uri, `row group at rows ${rowStart + 1}-${rowEnd} could not be decoded: ${(error as Error).message}`, error);
     }
-    for (let offset = 0; offset < objects.length; offset += ROWS_PER_BATCH) {
-      const slice = objects.slice(offset, offset + ROWS_PER_BATCH);
-      yield { source: file.uri, rows: slice.map((values, i) => toRow(rowStart + offset + i + 1, values)) };
+    const readers = columns.map((name) => [name, new ColumnCursor(chunks.get(name)!)] as const);
+    for (let from = rowStart; from < rowEnd; from += ROWS_PER_BATCH) {
+      const to = Math.min(rowEnd, from + ROWS_PER_BATCH);
+      const rows: InputRow[] = new Array(to - from);
+      for (let row = from; row < to; row++) {
+        const values: Record<string, unknown> = {};
+        for (const [name, cursor] of readers) values[name] = cursor.at(row);
+        rows[row - from] = toRow(row + 1, values);
+      }
+      yield { source: file.uri, rows };
     }
     rowStart = rowEnd;
+  }
+}
+
+interface ColumnChunk {
+  from: number;
+  data: ArrayLike<unknown>;
+}
+
+/** A column's values of a row group, as hyparquet delivered them (in pieces), read in row order. */
+class ColumnCursor {
+  private index = 0;
+
+  constructor(private readonly chunks: ColumnChunk[]) {
+    chunks.sort((a, b) => a.from - b.from);
+  }
+
+  at(row: number): unknown {
+    let chunk = this.chunks[this.index];
+    while (chunk && row >= chunk.from + chunk.data.length) chunk = this.chunks[++this.index];
+    if (!chunk || row < chunk.from) return undefined;
+    const value = chunk.data[row - chunk.from];
+    return value === null ? null : value;
   }
 }
 
