@@ -3,6 +3,7 @@
 // and the brokers' CA object when it is configured (kafka.caCertificateUri).
 import type { EnvironmentConfig } from '../../environments';
 import type { PolicyStatement } from './policy-document';
+import { runsTopicOf } from '../../apps/scorer/src/contract/run-record';
 
 export function kafkaStatements(kafka: EnvironmentConfig['kafka']): PolicyStatement[] {
   return [...caStatements(kafka.caCertificateUri), ...credentialStatements(kafka)];
@@ -45,7 +46,8 @@ function credentialStatements(kafka: EnvironmentConfig['kafka']): PolicyStatemen
     {
       Sid: 'PublishPredictions',
       Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'],
-      Resource: [kafka.topic, kafka.deadLetterTopic].map((topic) => `${base}:topic/${clusterPath}/${topic}`),
+      // The end-of-run records go to `<topic>.runs` (docs/prediction-contract.md).
+      Resource: [kafka.topic, kafka.deadLetterTopic, runsTopicOf(kafka.topic)].map((topic) => `${base}:topic/${clusterPath}/${topic}`),
     },
     {
       // Transactions make a run all-or-nothing for read_committed consumers; ids are per topic and shard.

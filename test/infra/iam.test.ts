@@ -233,7 +233,7 @@ describe('Kafka credentials', () => {
     expect(synth.raw).not.toMatch(/aws_secretsmanager_secret_version|data\.aws_secretsmanager/);
   });
 
-  it('lets prod scoring connect with MSK IAM to its cluster, its two topics and its transactional ids', () => {
+  it('lets prod scoring connect with MSK IAM to its cluster, its three topics (predictions, dead letters, end-of-run records) and its transactional ids', () => {
     const synth = synthEnvironment('prod');
     const cluster = 'arn:aws:kafka:eu-central-1:222222222222:cluster/mlp-prod/6f1c2b3a-1d2e-4f5a-9b8c-7d6e5f4a3b2c-2';
     const topic = (t: string) => `arn:aws:kafka:eu-central-1:222222222222:topic/mlp-prod/6f1c2b3a-1d2e-4f5a-9b8c-7d6e5f4a3b2c-2/${t}`;
@@ -248,7 +248,7 @@ describe('Kafka credentials', () => {
         Effect: 'Allow',
         Sid: 'PublishPredictions',
         Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'],
-        Resource: [topic('prod.predictions'), topic('prod.predictions.dlq')],
+        Resource: [topic('prod.predictions'), topic('prod.predictions.dlq'), topic('prod.predictions.runs')],
       },
       {
         Effect: 'Allow',

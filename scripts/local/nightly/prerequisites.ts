@@ -3,6 +3,7 @@
 // from the environment's configuration, as that team would.
 import { Kafka, logLevel } from 'kafkajs';
 import type { EnvironmentConfig } from '../../../environments';
+import { runsTopicOf } from '../../../apps/scorer/src/contract/run-record';
 
 export const LOCAL_TOPIC_PARTITIONS = 3;
 
@@ -12,9 +13,11 @@ export async function provisionTopics(brokers: readonly string[], kafka: Environ
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
-    const missing = [kafka.topic, kafka.deadLetterTopic].filter((topic) => !existing.has(topic));
+    // The scorer's end-of-run records go to `<topic>.runs`, one partition (docs/prediction-contract.md).
+    const runs = runsTopicOf(kafka.topic);
+    const missing = [kafka.topic, kafka.deadLetterTopic, runs].filter((topic) => !existing.has(topic));
     if (missing.length > 0) {
-      await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions: LOCAL_TOPIC_PARTITIONS, replicationFactor: 1 })) });
+      await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions: topic === runs ? 1 : LOCAL_TOPIC_PARTITIONS, replicationFactor: 1 })) });
     }
     return missing;
   } finally {

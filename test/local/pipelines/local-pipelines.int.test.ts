@@ -3,6 +3,7 @@
 // under the real container paths: training with the quality gate passing (Register runs, the alias moves) and
 // failing (Register never runs; the Fail step's message is the FailureReason), then inference (sharded across two
 // instances) publishing to Kafka, read back with read_committed.
+import { runsTopicOf } from '../../../apps/scorer/src/contract/run-record';
 import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
@@ -89,7 +90,7 @@ beforeAll(async () => {
 
   const admin = new Kafka({ clientId: 'local-pipelines-e2e', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
-  await admin.createTopics({ topics: [config.kafka.topic, config.kafka.deadLetterTopic].map((topic) => ({ topic, numPartitions: 3 })) });
+  await admin.createTopics({ topics: [config.kafka.topic, config.kafka.deadLetterTopic, runsTopicOf(config.kafka.topic)].map((topic) => ({ topic, numPartitions: 3 })) });
   await admin.disconnect();
 }, 300_000);
 
