@@ -102,8 +102,8 @@ const triple = (s: Spread, f: (v: number) => string = n) => `${f(s.min)} / ${f(s
 
 /** The side-by-side table: min / median / max of each figure, per format. */
 export function formatTable(summaries: FormatSummary[]): string[] {
-  const lines = ['figure (min / median / max)'.padEnd(34) + summaries.map((s) => s.format.padEnd(34)).join('')];
-  const row = (label: string, pick: (s: FormatSummary) => string) => lines.push(label.padEnd(34) + summaries.map((s) => pick(s).padEnd(34)).join(''));
+  const lines = ['figure (min / median / max)'.padEnd(40) + summaries.map((s) => s.format.padEnd(40)).join('')];
+  const row = (label: string, pick: (s: FormatSummary) => string) => lines.push(label.padEnd(40) + summaries.map((s) => pick(s).padEnd(40)).join(''));
   row('scorer rows/s', (s) => triple(s.scorer));
   row('Python peer rows/s', (s) => triple(s.peer));
   row(`ratio scorer/peer (target >= ${TARGETS.ratio})`, (s) => triple(s.ratio, (v) => v.toFixed(2)));

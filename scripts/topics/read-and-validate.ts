@@ -52,6 +52,8 @@ export interface ReadSummary {
   valid: number;
   invalid: number;
   byModelVersion: Record<string, VersionCounts>;
+  /** Messages per run id (the value's run.id) and partition: what the end-of-run records are compared with. */
+  byRun: Record<string, { messages: number; partitions: Record<string, number> }>;
   /** The first invalid messages (at most 20) with their problems, to show without flooding the terminal. */
   invalidSamples: Array<{ partition: number; offset: string; key: string | null; problems: string[] }>;
   stoppedBecause: 'max' | 'idle';
@@ -89,7 +91,7 @@ export async function readAndValidate(options: ReadAndValidateOptions): Promise<
 
   const groupId = `${READER_GROUP_PREFIX}${randomUUID()}`;
   const consumer = kafka.consumer({ groupId, readUncommitted: isolation === 'read_uncommitted', allowAutoTopicCreation: false });
-  const summary: ReadSummary = { topic: options.topic, isolation, read: 0, valid: 0, invalid: 0, byModelVersion: {}, invalidSamples: [], stoppedBecause: 'idle', elapsedMs: 0 };
+  const summary: ReadSummary = { topic: options.topic, isolation, read: 0, valid: 0, invalid: 0, byModelVersion: {}, byRun: {}, invalidSamples: [], stoppedBecause: 'idle', elapsedMs: 0 };
 
   let finish: () => void = () => {};
   const finished = new Promise<void>((resolve) => {
@@ -126,6 +128,12 @@ export async function readAndValidate(options: ReadAndValidateOptions): Promise<
         const key = message.key?.toString('utf8') ?? null;
         summary.read += 1;
         const counts = (summary.byModelVersion[verdict.modelVersion] ??= { valid: 0, invalid: 0 });
+        const runId = (verdict.value as { run?: { id?: unknown } } | undefined)?.run?.id;
+        if (typeof runId === 'string') {
+          const run = (summary.byRun[runId] ??= { messages: 0, partitions: {} });
+          run.messages += 1;
+          run.partitions[partition] = (run.partitions[partition] ?? 0) + 1;
+        }
         if (verdict.valid) {
           summary.valid += 1;
           counts.valid += 1;

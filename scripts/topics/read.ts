@@ -8,6 +8,7 @@ import { CliIo, exitWith, runCli } from '../cli/main';
 import { defaultSchemaPath } from './contract';
 import { KafkaConnection, environmentKafkaConnection } from './kafka-connection';
 import { ReadMessage, ReadSummary, TopicReadError, readAndValidate } from './read-and-validate';
+import { RunCompleteness, RunRecords, formatRuns, readRunRecords, runCompleteness } from './run-records';
 
 export const readSpec = {
   command: 'npm run topic:read --',
@@ -25,12 +26,16 @@ export const readSpec = {
     print: { type: 'boolean', short: 'p', description: 'Print every message with its verdict (default: only invalid ones and the summary).' },
     json: { type: 'boolean', description: 'Print the summary as one JSON object.' },
     schema: { type: 'string', valueName: 'FILE', description: `Schema file (default ${defaultSchemaPath}).` },
+    'no-runs': { type: 'boolean', description: 'Do not read the end-of-run records (<topic>.runs) that say which runs are complete.' },
   },
   examples: [
     'npm run topic:read -- --brokers 127.0.0.1:9092 --topic local.predictions --from-beginning',
     'npm run topic:read -- --env staging --max 100 --print',
   ],
-  notes: ['Exit codes: 0 every message read is valid, 1 some message is invalid or reading failed, 2 bad usage.'],
+  notes: [
+    'After the topic, the end-of-run records on <topic>.runs are read (from the beginning) and each run is reported complete when every shard committed and the messages read match their counts (docs/prediction-contract.md); read with --from-beginning for the counts to be comparable.',
+    'Exit codes: 0 every message read is valid, 1 some message is invalid or reading failed, 2 bad usage.',
+  ],
 } satisfies CliSpec<Record<string, OptionSpec>>;
 
 const readSchema = z.object({
@@ -46,6 +51,7 @@ const readSchema = z.object({
   schema: z.string().default(defaultSchemaPath),
   'sasl-secret-arn': z.string().regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:\S+$/, 'expected a Secrets Manager secret ARN').optional(),
   'ca-file': z.string().min(1).optional(),
+  'no-runs': z.boolean().default(false),
 });
 
 /** --brokers/--topic override the environment's; a cluster given by --brokers is reached without TLS or SASL. */
@@ -102,8 +108,18 @@ export function readCommand(argv: readonly string[], io?: CliIo): Promise<ExitCo
         if (error instanceof TopicReadError) throw new CliError(error.message, { cause: error.cause, retryable: error.retryable });
         throw error;
       }
-      if (options.json) out.out(JSON.stringify(summary));
-      else for (const line of formatSummary(summary)) out.out(line);
+      let runs: { records: RunRecords; completeness: RunCompleteness[] } | undefined;
+      if (!options['no-runs']) {
+        try {
+          const records = await readRunRecords({ ...connection, isolation: options.isolation, idleTimeoutMs: Math.min(options.timeout, 5_000) });
+          runs = { records, completeness: runCompleteness(records.records, summary.byRun) };
+        } catch (error) {
+          if (error instanceof TopicReadError) throw new CliError(error.message, { cause: error.cause, retryable: error.retryable });
+          throw error;
+        }
+      }
+      if (options.json) out.out(JSON.stringify({ ...summary, ...(runs ? { runs: runs.completeness } : {}) }));
+      else for (const line of [...formatSummary(summary), ...(runs ? formatRuns(runs.records, runs.completeness) : [])]) out.out(line);
       return summary.invalid > 0 ? ExitCode.failed : ExitCode.ok;
     },
     io,

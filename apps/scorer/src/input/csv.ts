@@ -1,6 +1,6 @@
-import { parse } from 'csv-parse';
 import { InputError } from '../errors';
 import { REPLACEMENT_CHARACTER, Utf8Check, openBytes } from './bytes';
+import { csvRecords } from './csv-records';
 import { InputFile, InputRow, ROWS_PER_BATCH, RowBatch } from './types';
 
 /**
@@ -12,30 +12,32 @@ import { InputFile, InputRow, ROWS_PER_BATCH, RowBatch } from './types';
  */
 export async function* readCsv(file: InputFile): AsyncGenerator<RowBatch> {
   const utf8 = new Utf8Check();
-  const parser = await openBytes(file, utf8.stream(), parse({ relax_column_count: true, skip_empty_lines: true, bom: true, trim: false }));
+  const bytes = await openBytes(file, utf8.stream());
   let header: string[] | undefined;
   let rows: InputRow[] = [];
   let row = 0;
   try {
-    for await (const record of parser as AsyncIterable<string[]>) {
-      if (!header) {
-        header = record.map((name) => name.trim());
-        continue;
-      }
-      row++;
-      const altered = utf8.valid ? -1 : record.findIndex((field) => field.includes(REPLACEMENT_CHARACTER));
-      if (altered >= 0) {
-        rows.push({ row, error: `invalid UTF-8 in column "${header[altered] ?? altered + 1}": the row is rejected rather than published altered` });
-      } else if (record.length !== header.length) {
-        rows.push({ row, error: `ragged CSV row: ${record.length} fields, header has ${header.length}`, raw: JSON.stringify(record) });
-      } else {
-        const values: Record<string, unknown> = {};
-        for (let i = 0; i < header.length; i++) values[header[i]] = record[i];
-        rows.push({ row, values });
-      }
-      if (rows.length >= ROWS_PER_BATCH) {
-        yield { source: file.uri, rows };
-        rows = [];
+    for await (const records of csvRecords(bytes)) {
+      for (const record of records) {
+        if (!header) {
+          header = record.map((name) => name.trim());
+          continue;
+        }
+        row++;
+        const altered = utf8.valid ? -1 : record.findIndex((field) => field.includes(REPLACEMENT_CHARACTER));
+        if (altered >= 0) {
+          rows.push({ row, error: `invalid UTF-8 in column "${header[altered] ?? altered + 1}": the row is rejected rather than published altered` });
+        } else if (record.length !== header.length) {
+          rows.push({ row, error: `ragged CSV row: ${record.length} fields, header has ${header.length}`, raw: JSON.stringify(record) });
+        } else {
+          const values: Record<string, unknown> = {};
+          for (let i = 0; i < header.length; i++) values[header[i]] = record[i];
+          rows.push({ row, values });
+        }
+        if (rows.length >= ROWS_PER_BATCH) {
+          yield { source: file.uri, rows };
+          rows = [];
+        }
       }
     }
   } catch (error) {
