@@ -1,5 +1,5 @@
 import { Partitioners, type PartitionMetadata } from 'kafkajs';
-import { predictionJsonWriter, predictionMessage } from '../../apps/scorer/src/contract/message';
+import { predictionBytesWriter, predictionMessage } from '../../apps/scorer/src/contract/message';
 import { crc32c } from '../../apps/scorer/src/publish/crc32c';
 import { SequenceBook, blockCarrier, installBlockProduce } from '../../apps/scorer/src/publish/kafkajs-blocks';
 import { KeyHashPartitioner, murmur2 } from '../../apps/scorer/src/publish/partitioner';
@@ -95,6 +95,19 @@ describe('record batches built from record blocks', () => {
     expect(await ourBytes(second, 0)).toEqual(await kafkajsBytes(0, messages.length));
   });
 
+  it('hold records whose values were written in place exactly like records appended from strings', () => {
+    const headersBytes = encodeHeaders(headers);
+    const fromStrings = new RecordBlock(16);
+    const written = new RecordBlock(16);
+    const values = ['', 'x', 'é'.repeat(70), 'y'.repeat(9000), ...messages.map((m) => m.value)];
+    for (const value of values) {
+      const key = Buffer.from('k1');
+      fromStrings.append(key, 2, value, Buffer.byteLength(value), headersBytes);
+      written.appendWritten(key, 2, Buffer.byteLength(value) + 40, (target, at) => at + target.write(value, at), headersBytes);
+    }
+    expect(written.bytes).toEqual(fromStrings.bytes);
+  });
+
   it('checksum with CRC-32C', () => {
     expect(crc32c(Buffer.from('123456789')).toString(16)).toBe('e3069283');
     const referenceCrc = require('kafkajs/src/protocol/recordBatch/crc32C');
@@ -103,19 +116,24 @@ describe('record batches built from record blocks', () => {
   });
 });
 
-describe('the prediction JSON writer', () => {
+describe('the prediction bytes writer', () => {
   const run = { modelName: 'churn "x"', modelVersion: '3', runId: 'r\u2028', runDate: '2026-11-23', shardId: 'algo-1' };
 
   it.each([
     [[0, 1], 'C0000000042'],
     [['no', 'yes', 'maybe'], 'id "quoted" \\ é 😀'],
     [[10, 2, 'b', 'a'], ''],
-  ] as Array<[Array<number | string>, string]>)('writes exactly what JSON.stringify writes for labels %j', (labels, id) => {
-    const write = predictionJsonWriter(run, labels);
+  ] as Array<[Array<number | string>, string]>)('writes exactly the UTF-8 of what JSON.stringify writes, for labels %j', (labels, id) => {
+    const writer = predictionBytesWriter(run, labels);
     const probabilities = new Float32Array([0.1234567, NaN, 0.5, 1e-7].slice(0, labels.length).concat(Array(8).fill(0.3)));
+    const scoredAt = Buffer.from('2026-11-23T02:14:07.123Z');
     for (let label = 0; label < labels.length; label++) {
-      const expected = JSON.stringify(predictionMessage(run, id, labels, label, probabilities, 0, '2026-11-23T02:14:07.123Z'));
-      expect(write(id, label, probabilities, 0, '2026-11-23T02:14:07.123Z')).toBe(expected);
+      const expected = Buffer.from(JSON.stringify(predictionMessage(run, id, labels, label, probabilities, 0, scoredAt.toString())));
+      const target = Buffer.alloc(writer.maxBytes(id, scoredAt) + 8, 0xee);
+      const end = writer.write(target, 4, id, label, probabilities, 0, scoredAt);
+      expect(target.subarray(4, end).toString()).toBe(expected.toString());
+      expect(end - 4).toBeLessThanOrEqual(writer.maxBytes(id, scoredAt));
+      expect(target[end]).toBe(0xee); // nothing written past the end
     }
   });
 });

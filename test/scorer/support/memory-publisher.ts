@@ -1,5 +1,5 @@
 import { murmur2 } from '../../../apps/scorer/src/publish/partitioner';
-import type { OutgoingMessage, PredictionPublisher, PublishStats } from '../../../apps/scorer/src/publish/publisher';
+import { MessageBatch, OutgoingMessage, PredictionPublisher, PublishStats, batchMessages } from '../../../apps/scorer/src/publish/publisher';
 
 /** Records what would be published; `committed` is what a read_committed consumer would see. */
 export class MemoryPublisher implements PredictionPublisher {
@@ -18,6 +18,9 @@ export class MemoryPublisher implements PredictionPublisher {
   }
   async publish(topic: string, messages: OutgoingMessage[]): Promise<void> {
     for (const message of messages) this.pending.push({ topic, message });
+  }
+  async publishBatch(topic: string, batch: MessageBatch): Promise<void> {
+    await this.publish(topic, batchMessages(batch));
   }
   async flush(): Promise<PublishStats> {
     return this.stats();

@@ -102,25 +102,58 @@ export function predictionMessage(
 }
 
 /**
- * A function that writes `JSON.stringify(predictionMessage(...))` for one run and model, from parts built once: per
- * message only the entity id, the scores and the time change. Byte for byte the same text (test/scorer/contract-json.test.ts).
+ * `JSON.stringify(predictionMessage(...))` as UTF-8 bytes, written straight into a buffer (the Kafka record being
+ * built) from parts encoded once per run, so that no string is made per message; byte for byte the same
+ * (test/scorer/publish-encoding.test.ts). `scoredAt` is the batch's time, encoded once per batch.
  */
-export function predictionJsonWriter(run: RunContext, classLabels: ReadonlyArray<number | string>) {
+export function predictionBytesWriter(run: RunContext, classLabels: ReadonlyArray<number | string>) {
   const json = JSON.stringify;
-  const head = `{"schema_version":${json(SCHEMA_VERSION)},"entity_id":`;
-  const labels = classLabels.map((label) => json(label));
-  const keys = classLabels.map((label) => `${json(String(label))}:`);
-  // Object keys that are array indices ("0", "1") come first in JSON.stringify's order; the writer keeps that order.
+  const bytes = (text: string) => Buffer.from(text, 'utf8');
+  const head = bytes(`{"schema_version":${json(SCHEMA_VERSION)},"entity_id":`);
+  const predictionHead = bytes(',"prediction":{"label":');
+  const scoreHead = bytes(',"score":');
+  const probabilitiesHead = bytes(',"probabilities":{');
+  const labels = classLabels.map((label) => bytes(json(label)));
   const order = Object.keys(Object.fromEntries(classLabels.map((label, c) => [String(label), c]))).map((key) => classLabels.findIndex((l) => String(l) === key));
-  const tail = `,"model":${json({ name: run.modelName, version: run.modelVersion })},"run":${json({ id: run.runId, date: run.runDate, shard: run.shardId })},"scored_at":`;
-  return (entityId: string, labelIndex: number, probabilities: Float32Array, offset: number, scoredAt: string): string => {
-    let text = `${head}${json(entityId)},"prediction":{"label":${labels[labelIndex]},"score":${number(probabilities[offset + labelIndex])},"probabilities":{`;
-    for (let i = 0; i < order.length; i++) {
-      const c = order[i];
-      text += `${i > 0 ? ',' : ''}${keys[c]}${number(probabilities[offset + c])}`;
-    }
-    return `${text}}}${tail}"${scoredAt}"}`;
+  const keys = order.map((c, i) => bytes(`${i > 0 ? ',' : ''}${json(String(classLabels[c]))}:`));
+  const tail = bytes(`}},"model":${json({ name: run.modelName, version: run.modelVersion })},"run":${json({ id: run.runId, date: run.runDate, shard: run.shardId })},"scored_at":"`);
+  const close = bytes('"}');
+  const fixed = head.length + predictionHead.length + scoreHead.length + probabilitiesHead.length + tail.length + close.length + Math.max(...labels.map((l) => l.length)) + keys.reduce((sum, k) => sum + k.length, 0);
+  return {
+    /** An upper bound of the value's bytes: JSON escapes a UTF-16 unit to at most 6 bytes, a score takes at most 24. */
+    maxBytes: (entityId: string, scoredAt: Buffer) => fixed + scoredAt.length + 2 + entityId.length * 6 + 24 * (classLabels.length + 1),
+    write(target: Buffer, at: number, entityId: string, labelIndex: number, probabilities: Float32Array, offset: number, scoredAt: Buffer): number {
+      at += head.copy(target, at);
+      at = writeJsonString(target, at, entityId);
+      at += predictionHead.copy(target, at);
+      at += labels[labelIndex].copy(target, at);
+      at += scoreHead.copy(target, at);
+      at += latin1Write(target, number(probabilities[offset + labelIndex]), at);
+      at += probabilitiesHead.copy(target, at);
+      for (let i = 0; i < order.length; i++) {
+        at += keys[i].copy(target, at);
+        at += latin1Write(target, number(probabilities[offset + order[i]]), at);
+      }
+      at += tail.copy(target, at);
+      at += scoredAt.copy(target, at);
+      return at + close.copy(target, at);
+    },
   };
+}
+
+/** Buffer's own one-byte writer (on every Buffer, not in Node's typings): no encoding argument to normalise. */
+const latin1Write = (target: Buffer, text: string, at: number): number => (target as unknown as { latin1Write(t: string, a: number): number }).latin1Write(text, at);
+
+/** `JSON.stringify(text)` written as UTF-8; plain printable ASCII (every real entity id) without building a string. */
+function writeJsonString(target: Buffer, at: number, text: string): number {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return at + target.write(JSON.stringify(text), at, 'utf8');
+  }
+  target[at] = 0x22;
+  at += 1 + latin1Write(target, text, at + 1);
+  target[at] = 0x22;
+  return at + 1;
 }
 
 export interface Rejection {

@@ -51,7 +51,9 @@ export async function* csvRecords(stream: AsyncIterable<Buffer>): AsyncGenerator
  * last line without a newline), and an open quote is an error.
  */
 function parse(data: Buffer, final: boolean, firstLine: number): { records: string[][]; consumed: number; lines: number } {
-  const decode = isAscii(data) ? (s: number, e: number) => data.toString('latin1', s, e) : (s: number, e: number) => data.toString('utf8', s, e);
+  // Buffer's own slicers (on every Buffer, not in Node's typings) skip toString's argument handling, per field.
+  const slicer = data as unknown as { latin1Slice(s: number, e: number): string; utf8Slice(s: number, e: number): string };
+  const decode = isAscii(data) ? (s: number, e: number) => slicer.latin1Slice(s, e) : (s: number, e: number) => slicer.utf8Slice(s, e);
   const records: string[][] = [];
   const end = data.length;
   let fields: string[] = [];

@@ -8,7 +8,7 @@ import { tlsOptions } from './kafka-auth';
 import { BrokerRefusals, kafkaSecurityFailure } from './kafka-errors';
 import { kafkaLogCreator } from './kafka-log';
 import { KeyHashPartitioner } from './partitioner';
-import type { OutgoingMessage, PredictionPublisher, PublishStats } from './publisher';
+import type { MessageBatch, OutgoingMessage, PredictionPublisher, PublishStats } from './publisher';
 import { EncodedHeaders, PendingRecords, encodeHeaders } from './records';
 
 type Sender = Pick<Producer, 'sendBatch'> | Pick<Transaction, 'sendBatch'>;
@@ -103,6 +103,19 @@ export class KafkaPublisher implements PredictionPublisher {
       const size = 3 * ((message.key?.length ?? 0) + message.value.length) + headers.bytes.length + 32;
       if (this.pending.count > 0 && this.pending.bytes + size > MAX_MESSAGE_BYTES) await this.sendPending();
       this.pending.add(topic, message.key, message.value, headers);
+      if (this.pending.count >= chunkSize) await this.sendPending();
+    }
+  }
+
+  async publishBatch(topic: string, batch: MessageBatch): Promise<void> {
+    this.throwIfUnusable();
+    const { chunkSize } = this.options.config;
+    const headers = this.headers(batch.headers);
+    for (let i = 0; i < batch.count; i++) {
+      const key = batch.key(i);
+      const maxValue = batch.maxValueBytes(i);
+      if (this.pending.count > 0 && this.pending.bytes + 3 * (key?.length ?? 0) + maxValue + headers.bytes.length + 32 > MAX_MESSAGE_BYTES) await this.sendPending();
+      this.pending.addWritten(topic, key, maxValue, (target, at) => batch.writeValue(i, target, at), headers);
       if (this.pending.count >= chunkSize) await this.sendPending();
     }
   }

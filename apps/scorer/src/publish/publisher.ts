@@ -5,6 +5,31 @@ export interface OutgoingMessage {
   headers: Record<string, string>;
 }
 
+/**
+ * Messages whose values are written as bytes straight into the records being built, instead of one string each
+ * (the prediction messages: see predictionBytesWriter).
+ */
+export interface MessageBatch {
+  count: number;
+  headers: Record<string, string>;
+  key(i: number): string | null;
+  /** An upper bound of message i's value in bytes. */
+  maxValueBytes(i: number): number;
+  /** Writes message i's value at `at` of `target` (which has room for maxValueBytes); returns where it ends. */
+  writeValue(i: number, target: Buffer, at: number): number;
+}
+
+/** A batch's messages as strings (for publishers that keep messages, not bytes). */
+export function batchMessages(batch: MessageBatch): OutgoingMessage[] {
+  const out: OutgoingMessage[] = [];
+  for (let i = 0; i < batch.count; i++) {
+    const target = Buffer.allocUnsafe(batch.maxValueBytes(i));
+    const end = batch.writeValue(i, target, 0);
+    out.push({ key: batch.key(i), value: target.toString('utf8', 0, end), headers: batch.headers });
+  }
+  return out;
+}
+
 export interface PublishStats {
   /** Messages per topic acknowledged by the broker (inside the transaction when transactions are on). */
   acknowledged: Record<string, number>;
@@ -20,6 +45,8 @@ export interface PredictionPublisher {
    * flight, which is how scoring is slowed to the broker's pace (memory stays bounded).
    */
   publish(topic: string, messages: OutgoingMessage[]): Promise<void>;
+  /** The same for messages whose values are written as bytes. */
+  publishBatch(topic: string, batch: MessageBatch): Promise<void>;
   /** Sends what is buffered and waits until the broker acknowledged all of it (nothing committed yet). */
   flush(): Promise<PublishStats>;
   /** Sends what is buffered and commits: afterwards read_committed consumers see every message of the run. */

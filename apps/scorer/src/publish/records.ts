@@ -50,6 +50,35 @@ export class RecordBlock {
     this.count++;
   }
 
+  /**
+   * Appends a record whose value `write` puts in place (at most `maxValue` bytes): the value is written where a
+   * record with the longest length prefixes would put it, then moved to where the real prefixes end.
+   */
+  appendWritten(keySource: Buffer, keyLength: number, maxValue: number, write: (target: Buffer, at: number) => number, headers: EncodedHeaders): void {
+    const offsetDelta = this.count;
+    const keyPart = keyLength < 0 ? 1 : varintSize(keyLength) + keyLength;
+    const before = 2 + varintSize(offsetDelta) + keyPart; // attributes, timestamp delta, offset delta, key
+    this.reserve(5 + before + 5 + maxValue + headers.bytes.length);
+    const buffer = this.buffer;
+    const start = this.length;
+    const provisional = start + 5 + before + 5;
+    const valueEnd = write(buffer, provisional);
+    const valueLength = valueEnd - provisional;
+    const body = before + varintSize(valueLength) + valueLength + headers.bytes.length;
+    let at = writeVarint(buffer, start, body);
+    buffer[at++] = 0;
+    buffer[at++] = 0;
+    at = writeVarint(buffer, at, offsetDelta);
+    at = writeVarint(buffer, at, keyLength);
+    if (keyLength > 0) at += keySource.copy(buffer, at, 0, keyLength);
+    at = writeVarint(buffer, at, valueLength);
+    if (at !== provisional) buffer.copyWithin(at, provisional, valueEnd);
+    at += valueLength;
+    at += headers.bytes.copy(buffer, at);
+    this.length = at;
+    this.count++;
+  }
+
   /** Empties the block for reuse (its buffer is kept). */
   clear(): void {
     this.length = 0;
@@ -107,6 +136,7 @@ export function writeVarint(buffer: Buffer, at: number, n: number): number {
 export class PendingRecords {
   private readonly blocks = new Map<string, RecordBlock[]>();
   private keyScratch = Buffer.allocUnsafe(1024);
+  private keyLength = -1;
   private roundRobin = Math.floor(Math.random() * 0x7fffffff);
   bytes = 0;
   count = 0;
@@ -114,25 +144,40 @@ export class PendingRecords {
   constructor(private readonly partitionCounts: ReadonlyMap<string, number>) {}
 
   add(topic: string, key: string | null, value: string, headers: EncodedHeaders): void {
+    const block = this.blockFor(topic, key);
+    const before = block.length;
+    block.append(this.keyScratch, this.keyLength, value, Buffer.byteLength(value, 'utf8'), headers);
+    this.bytes += block.length - before;
+    this.count++;
+  }
+
+  /** The block of the partition `key` hashes to; leaves the key's bytes in keyScratch[0, keyLength) (-1: null key). */
+  private blockFor(topic: string, key: string | null): RecordBlock {
     const partitions = this.partitionCounts.get(topic);
     if (partitions === undefined) throw new Error(`no partition count known for topic ${topic}`);
-    let keyLength = -1;
     let partition: number;
     if (key === null) {
+      this.keyLength = -1;
       this.roundRobin = (this.roundRobin + 1) & 0x7fffffff;
       partition = this.roundRobin % partitions;
     } else {
       if (key.length * 3 > this.keyScratch.length) this.keyScratch = Buffer.allocUnsafe(Math.max(key.length * 3, this.keyScratch.length * 2));
-      keyLength = this.keyScratch.write(key, 0, 'utf8');
-      partition = (murmur2(this.keyScratch, keyLength) & 0x7fffffff) % partitions;
+      this.keyLength = this.keyScratch.write(key, 0, 'utf8');
+      partition = (murmur2(this.keyScratch, this.keyLength) & 0x7fffffff) % partitions;
     }
     let blocks = this.blocks.get(topic);
     if (!blocks) this.blocks.set(topic, (blocks = []));
-    const block = (blocks[partition] ??= new RecordBlock());
+    return (blocks[partition] ??= new RecordBlock());
+  }
+
+  /** Adds a record whose value is written as bytes (MessageBatch); returns the bytes it took. */
+  addWritten(topic: string, key: string | null, maxValue: number, write: (target: Buffer, at: number) => number, headers: EncodedHeaders): number {
+    const block = this.blockFor(topic, key);
     const before = block.length;
-    block.append(this.keyScratch, keyLength, value, Buffer.byteLength(value, 'utf8'), headers);
+    block.appendWritten(this.keyScratch, this.keyLength, maxValue, write, headers);
     this.bytes += block.length - before;
     this.count++;
+    return block.length - before;
   }
 
   /** The non-empty blocks, by topic and partition; the caller owns them from then on. */

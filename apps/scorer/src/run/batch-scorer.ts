@@ -6,7 +6,7 @@ import {
   boundedDeadLetter,
   deadLetterMessage,
   messageHeaders,
-  predictionJsonWriter,
+  predictionBytesWriter,
   predictionMessage,
 } from '../contract/message';
 import type { InputRow } from '../input/types';
@@ -14,7 +14,7 @@ import type { RejectedRowsFile } from '../manifest/rejected-rows';
 import { FeatureEncoder } from '../model/encoder';
 import type { FeatureSchema } from '../model/feature-schema';
 import type { OnnxModel } from '../model/onnx-model';
-import type { OutgoingMessage, PredictionPublisher } from '../publish/publisher';
+import type { MessageBatch, OutgoingMessage, PredictionPublisher } from '../publish/publisher';
 
 export interface ScoreCounts {
   read: number;
@@ -37,7 +37,7 @@ export class BatchScorer {
   private readonly encoder: FeatureEncoder;
   private readonly features: Float32Array;
   private readonly headers: Record<string, string>;
-  private readonly predictionJson: ReturnType<typeof predictionJsonWriter>;
+  private readonly predictionBytes: ReturnType<typeof predictionBytesWriter>;
   /** Bytes of a prediction message besides its entity id (which it carries twice: key and value). */
   private readonly messageOverhead: number;
   private entityIds: string[] = [];
@@ -60,7 +60,7 @@ export class BatchScorer {
     this.encoder = new FeatureEncoder(deps.schema);
     this.features = new Float32Array(deps.batchSize * this.encoder.width);
     this.headers = messageHeaders(deps.run);
-    this.predictionJson = predictionJsonWriter(deps.run, deps.schema.class_labels);
+    this.predictionBytes = predictionBytesWriter(deps.run, deps.schema.class_labels);
     this.messageOverhead = predictionOverhead(deps.run, deps.schema.class_labels, this.headers);
   }
 
@@ -102,19 +102,23 @@ export class BatchScorer {
     this.entityIds = [];
     this.sources = [];
     const predictions = await this.deps.model.score(this.features, rows);
-    const scoredAt = this.deps.now().toISOString();
-    const messages: OutgoingMessage[] = new Array(rows);
-    for (let r = 0; r < rows; r++) {
-      const value = this.predictionJson(ids[r], predictions.labelIndex[r], predictions.probabilities, r * predictions.classes, scoredAt);
-      messages[r] = { key: ids[r], value, headers: this.headers };
-    }
+    const scoredAt = Buffer.from(this.deps.now().toISOString());
+    const writer = this.predictionBytes;
+    const { labelIndex, probabilities, classes } = predictions;
+    const batch: MessageBatch = {
+      count: rows,
+      headers: this.headers,
+      key: (r) => ids[r],
+      maxValueBytes: (r) => writer.maxBytes(ids[r], scoredAt),
+      writeValue: (r, target, at) => writer.write(target, at, ids[r], labelIndex[r], probabilities, r * classes, scoredAt),
+    };
     this.counts.read += rows;
     this.counts.scored += rows;
     for (let r = 0; r < rows; r++) {
       // Consecutive rows nearly always share a file: look the account up once per run of equal sources.
       if (r === 0 || sources[r] !== sources[r - 1]) this.account(sources[r]).read += countRun(sources, r);
     }
-    await this.deps.publisher.publish(this.deps.topic, messages);
+    await this.deps.publisher.publishBatch(this.deps.topic, batch);
   }
 
   /** The complete rejections go to the file, bounded copies to the dead-letter topic. */
