@@ -1,6 +1,6 @@
 import { Partitioners, type PartitionMetadata } from 'kafkajs';
 import { predictionBytesWriter, predictionMessage } from '../../apps/scorer/src/contract/message';
-import { crc32c } from '../../apps/scorer/src/publish/crc32c';
+import { crc32c, crc32cJs } from '../../apps/scorer/src/publish/crc32c';
 import { SequenceBook, blockCarrier, installBlockProduce } from '../../apps/scorer/src/publish/kafkajs-blocks';
 import { KeyHashPartitioner, murmur2 } from '../../apps/scorer/src/publish/partitioner';
 import { RecordBlock, encodeHeaders } from '../../apps/scorer/src/publish/records';
@@ -109,14 +109,33 @@ describe('record batches built from record blocks', () => {
   });
 
   it('checksum with CRC-32C', () => {
-    expect(crc32c(Buffer.from('123456789')).toString(16)).toBe('e3069283');
     const referenceCrc = require('kafkajs/src/protocol/recordBatch/crc32C');
     const data = Buffer.from(Array.from({ length: 1000 }, (_, i) => (i * 7919) & 0xff));
-    for (const n of [0, 1, 7, 8, 9, 63, 1000]) expect(crc32c(data.subarray(0, n))).toBe(referenceCrc(data.subarray(0, n)));
+    // The native one (when it loads) and the JavaScript fallback.
+    for (const crc of [crc32c, crc32cJs]) {
+      expect(crc(Buffer.from('123456789')).toString(16)).toBe('e3069283');
+      for (const n of [0, 1, 7, 8, 9, 63, 1000]) expect(crc(data.subarray(0, n))).toBe(referenceCrc(data.subarray(0, n)));
+      expect(crc(data, 21, 1000)).toBe(referenceCrc(data.subarray(21)));
+      expect(crc(data, 500, 1000, crc(data, 21, 500))).toBe(referenceCrc(data.subarray(21)));
+    }
   });
 });
 
 describe('the prediction bytes writer', () => {
+  it('writes every score as JSON.stringify writes it rounded to 6 decimals', () => {
+    const writer = predictionBytesWriter({ modelName: 'm', modelVersion: '1', runId: 'r', runDate: '2026-11-23', shardId: '0' }, [0, 1]);
+    const scoredAt = Buffer.from('t');
+    const edge = [0, 1, 0.5, 1e-7, 4e-7, 5e-7, 1e-6, 0.0000015, 0.1, 0.999999, 0.9999995, 0.99999949, 1 - 1e-9, -0, NaN, 2, -0.25];
+    const random = Array.from({ length: 20_000 }, (_, i) => Math.fround(Math.sin(i * 7919.123) ** 2));
+    const target = Buffer.alloc(1024);
+    for (const p of [...edge, ...random]) {
+      const probabilities = new Float32Array([p, 1 - p]);
+      const end = writer.write(target, 0, 'c', 0, probabilities, 0, scoredAt);
+      const expected = JSON.stringify(predictionMessage({ modelName: 'm', modelVersion: '1', runId: 'r', runDate: '2026-11-23', shardId: '0' }, 'c', [0, 1], 0, probabilities, 0, 't'));
+      expect([p, target.toString('utf8', 0, end)]).toEqual([p, expected]);
+    }
+  });
+
   const run = { modelName: 'churn "x"', modelVersion: '3', runId: 'r\u2028', runDate: '2026-11-23', shardId: 'algo-1' };
 
   it.each([

@@ -23,7 +23,22 @@ export async function* csvRecords(stream: AsyncIterable<Buffer>): AsyncGenerator
   let first = true;
   let line = 1;
   for await (const chunk of stream) {
-    let data = carry ? Buffer.concat([carry, chunk]) : chunk;
+    let data = chunk;
+    if (carry) {
+      // The record cut by the last chunk's end, completed from this chunk's first line: only that is copied, not the
+      // whole chunk (unless a quoted field spans the line end).
+      const newline = chunk.indexOf(LF);
+      const head = newline < 0 ? undefined : Buffer.concat([carry, chunk.subarray(0, newline + 1)]);
+      const completed = head && !first ? parse(head, false, line) : undefined;
+      if (head && completed && completed.consumed === head.length) {
+        line += completed.lines;
+        if (completed.records.length > 0) yield completed.records;
+        carry = undefined;
+        data = chunk.subarray(newline + 1);
+      } else {
+        data = Buffer.concat([carry, chunk]);
+      }
+    }
     if (first) {
       // The byte order mark may come split over the first chunks.
       const prefix = Math.min(3, data.length);

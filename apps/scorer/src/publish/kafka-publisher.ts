@@ -225,6 +225,8 @@ export class KafkaPublisher implements PredictionPublisher {
           const partitions = (this.counts.byPartition[topic] ??= {});
           partitions[partition] = (partitions[partition] ?? 0) + block.count;
         }
+        // kafkajs is done with the request (a failed one is not, it may still be retrying: its blocks are dropped).
+        this.pending.recycle(blocks.map((b) => b.block));
       })
       .catch((error: unknown) => {
         this.failure = this.failureOf(error, `producing to Kafka failed after retries: ${describeError(error)}`);

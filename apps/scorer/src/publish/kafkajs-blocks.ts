@@ -40,7 +40,8 @@ export class SequenceBook {
 
 interface Encoded {
   producer: string;
-  batch: Buffer;
+  /** The 61-byte batch header, then the records (the block's own bytes, or their gzip). */
+  parts: [Buffer, Buffer];
 }
 
 /** One partition's records for one send, in the shape of a kafkajs message (value null, explicit partition). */
@@ -69,6 +70,13 @@ interface ProduceArgs {
   topicData: Array<{ topic: string; partitions: Array<{ partition: number; messages: unknown[] }> }>;
 }
 
+/** CRC-32C of byte ranges back to back, without joining them. */
+function crc32cOf(parts: Buffer[]): number {
+  let crc = 0;
+  for (const part of parts) crc = crc32c(part, 0, part.length, crc);
+  return crc;
+}
+
 /**
  * One record batch (magic 2) holding a block: the 61-byte header, then the records (gzip'd when asked). Encoded once per
  * producer id and epoch, so a retry sends the same bytes with the same sequence.
@@ -76,15 +84,15 @@ interface ProduceArgs {
 export async function recordBatch(
   carrier: BlockCarrier,
   options: { producerId: Long; producerEpoch: number; transactional: boolean; compression: Compression; topic: string; now?: number },
-): Promise<Buffer> {
+): Promise<[Buffer, Buffer]> {
   const state = carrier[BLOCK];
   const producer = `${options.producerId.toString()}/${options.producerEpoch}`;
-  if (state.encoded?.producer === producer) return state.encoded.batch;
+  if (state.encoded?.producer === producer) return state.encoded.parts;
   const { block } = state;
   const records = options.compression === 'gzip' ? await gzip(block.bytes) : block.bytes;
   const sequence = state.sequences.take(options.producerId, options.producerEpoch, options.topic, carrier.partition, block.count);
   const now = BigInt(options.now ?? Date.now());
-  const batch = Buffer.allocUnsafe(61 + records.length);
+  const batch = Buffer.allocUnsafe(61);
   batch.writeBigInt64BE(0n, 0); // base offset: the broker assigns offsets
   batch.writeInt32BE(49 + records.length, 8); // batch length: what follows this field
   batch.writeInt32BE(0, 12); // partition leader epoch: set by the broker
@@ -97,16 +105,15 @@ export async function recordBatch(
   batch.writeInt16BE(options.producerEpoch, 51);
   batch.writeInt32BE(sequence, 53);
   batch.writeInt32BE(block.count, 57);
-  records.copy(batch, 61);
-  batch.writeUInt32BE(crc32c(batch, 21), 17); // CRC-32C of everything after the CRC field
-  state.encoded = { producer, batch };
-  return batch;
+  batch.writeUInt32BE(crc32cOf([batch.subarray(21), records]), 17); // CRC-32C of everything after the CRC field
+  state.encoded = { producer, parts: [batch, records] };
+  return state.encoded.parts;
 }
 
 const isCarrier = (message: unknown): message is BlockCarrier => typeof message === 'object' && message !== null && BLOCK in message;
 
-/** The Produce request body (v3 to v7 share it) for partitions that each carry one block. */
-async function encodeProduceBody(args: ProduceArgs, compression: Compression): Promise<Buffer> {
+/** The Produce request body (v3 to v7 share it) for partitions that each carry one block, as parts to join once. */
+async function encodeProduceBody(args: ProduceArgs, compression: Compression): Promise<Buffer[]> {
   const producerId = args.producerId ?? { value: -1n, toString: () => '-1' };
   const transactional = args.transactionalId != null;
   const parts: Buffer[] = [];
@@ -135,14 +142,14 @@ async function encodeProduceBody(args: ProduceArgs, compression: Compression): P
     for (const { partition, messages } of partitions) {
       const carrier = messages[0];
       if (messages.length !== 1 || !isCarrier(carrier)) throw new Error(`partition ${topic}/${partition} mixes record blocks with other messages`);
-      const batch = await recordBatch(carrier, { producerId, producerEpoch: args.producerEpoch ?? 0, transactional, compression, topic });
+      const [header, records] = await recordBatch(carrier, { producerId, producerEpoch: args.producerEpoch ?? 0, transactional, compression, topic });
       const partitionHead = Buffer.allocUnsafe(8);
       partitionHead.writeInt32BE(partition, 0);
-      partitionHead.writeInt32BE(batch.length, 4);
-      parts.push(partitionHead, batch);
+      partitionHead.writeInt32BE(header.length + records.length, 4);
+      parts.push(partitionHead, header, records);
     }
   }
-  return Buffer.concat(parts);
+  return parts;
 }
 
 interface ProduceDefinitions {
@@ -153,12 +160,16 @@ interface ProduceDefinitions {
 
 const KAFKAJS_CODEC: Record<number, Compression> = { 0: 'none', 1: 'gzip' };
 
+/**
+ * The body in the shape of a kafkajs Encoder, which kafkajs only reads (`buf` is checked, `buffer` copied once into
+ * the request): a real Encoder would zero-fill and copy the ~1 MB body once more.
+ */
+const encoded = (body: Buffer) => ({ buf: body, buffer: body, size: () => body.length });
+
 /** Makes kafkajs encode produce requests of block carriers with `recordBatch`. Idempotent. */
 export function installBlockProduce(): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const produce = require('kafkajs/src/protocol/requests/produce') as ProduceDefinitions;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const Encoder = require('kafkajs/src/protocol/encoder') as new () => { writeBuffer(buffer: Buffer): unknown };
   if (produce[BLOCK]) return;
   const original = produce.protocol;
   produce.protocol = ({ version }) => {
@@ -172,7 +183,7 @@ export function installBlockProduce(): void {
       const built = standard({ ...args, topicData: [] });
       return {
         ...built,
-        request: { ...built.request, encode: async () => new Encoder().writeBuffer(await encodeProduceBody(args, compression)) },
+        request: { ...built.request, encode: async () => encoded(Buffer.concat(await encodeProduceBody(args, compression))) },
       };
     };
   };

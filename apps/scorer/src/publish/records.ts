@@ -137,6 +137,7 @@ export class PendingRecords {
   private readonly blocks = new Map<string, RecordBlock[]>();
   private keyScratch = Buffer.allocUnsafe(1024);
   private keyLength = -1;
+  private readonly spare: RecordBlock[] = [];
   private roundRobin = Math.floor(Math.random() * 0x7fffffff);
   bytes = 0;
   count = 0;
@@ -167,7 +168,18 @@ export class PendingRecords {
     }
     let blocks = this.blocks.get(topic);
     if (!blocks) this.blocks.set(topic, (blocks = []));
-    return (blocks[partition] ??= new RecordBlock());
+    return (blocks[partition] ??= this.spare.pop() ?? new RecordBlock());
+  }
+
+  /**
+   * Takes blocks back once their send is over, to fill again: a block grows (by doubling) to the size of a
+   * partition's share of a produce request, and regrowing fresh blocks for every request cost ~5% of the CPU time.
+   */
+  recycle(blocks: RecordBlock[]): void {
+    for (const block of blocks) {
+      block.clear();
+      if (this.spare.length < 64) this.spare.push(block);
+    }
   }
 
   /** Adds a record whose value is written as bytes (MessageBatch); returns the bytes it took. */

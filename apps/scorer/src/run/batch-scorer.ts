@@ -71,19 +71,18 @@ export class BatchScorer {
   async add(source: string, rows: InputRow[]): Promise<void> {
     const rejected: Rejection[] = [];
     for (const row of rows) {
-      const at = { uri: source, row: row.row };
       if (row.error !== undefined || row.values === undefined) {
-        rejected.push({ source: at, reason: row.error ?? 'empty row', raw: row.raw });
+        rejected.push({ source: { uri: source, row: row.row }, reason: row.error ?? 'empty row', raw: row.raw });
         continue;
       }
       const result = this.encoder.encode(row.values, this.features, this.entityIds.length);
       if (!result.ok) {
-        rejected.push({ source: at, reason: result.reason, entityId: result.entityId, record: row.values });
+        rejected.push({ source: { uri: source, row: row.row }, reason: result.reason, entityId: result.entityId, record: row.values });
         continue;
       }
       const tooLarge = this.oversizedMessage(result.entityId);
       if (tooLarge) {
-        rejected.push({ source: at, reason: tooLarge, entityId: result.entityId, record: row.values });
+        rejected.push({ source: { uri: source, row: row.row }, reason: tooLarge, entityId: result.entityId, record: row.values });
         continue;
       }
       this.entityIds.push(result.entityId);

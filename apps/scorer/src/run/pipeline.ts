@@ -64,6 +64,9 @@ export interface ScoringPipeline {
   progress(): PipelineProgress;
 }
 
+/** How often a pipeline reports its counts while reading (and always at the end of a file). */
+export const PROGRESS_INTERVAL_MS = 50;
+
 export interface LocalPipelineDeps {
   identity: PipelineIdentity;
   schema: FeatureSchema;
@@ -82,6 +85,7 @@ export class LocalPipeline implements ScoringPipeline {
   private scorer: BatchScorer | undefined;
   private model: Pick<OnnxModel, 'score' | 'close'> | undefined;
   private aborted = false;
+  private reportedAt = 0;
   private latest: PipelineProgress = { counts: { read: 0, scored: 0, rejected: 0 }, bySource: {}, stats: emptyStats() };
 
   constructor(private readonly deps: LocalPipelineDeps) {}
@@ -114,7 +118,8 @@ export class LocalPipeline implements ScoringPipeline {
       for await (const batch of readFile(this.deps.openFile(task), scorer.columns)) {
         if (this.aborted) throw new RunStoppedError('abort');
         await scorer.add(batch.source, batch.rows);
-        this.report();
+        // Reported at most every PROGRESS_INTERVAL_MS: each report is a message to the main thread.
+        if (Date.now() - this.reportedAt >= PROGRESS_INTERVAL_MS) this.report();
       }
     } catch (failure) {
       // A broken file must not hide the others: its good rows so far still count, the run fails at the end.
@@ -174,6 +179,7 @@ export class LocalPipeline implements ScoringPipeline {
 
   private report(): PipelineProgress {
     const scorer = this.scorer!;
+    this.reportedAt = Date.now();
     this.latest = { counts: { ...scorer.counts }, bySource: Object.fromEntries([...scorer.bySource].map(([k, v]) => [k, { ...v }])), stats: this.deps.publisher.stats() };
     this.deps.onProgress?.(this.latest);
     return this.latest;
