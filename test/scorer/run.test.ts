@@ -9,6 +9,7 @@ import { silentLogger } from '../../apps/scorer/src/log';
 import { RunManifest } from '../../apps/scorer/src/manifest';
 import { OnnxModel } from '../../apps/scorer/src/model/onnx-model';
 import { openInputFile } from '../../apps/scorer/src/input/read-files';
+import { DecodePermit } from '../../apps/scorer/src/input/decode-permit';
 import { RunKafka, executeRun } from '../../apps/scorer/src/run/execute-run';
 import { LocalPipeline } from '../../apps/scorer/src/run/pipeline';
 import type { OutgoingMessage } from '../../apps/scorer/src/publish/publisher';
@@ -57,6 +58,7 @@ async function run(files: Record<string, string | Buffer>, env: Record<string, s
         openFile: (file) => openInputFile(file, () => {
           throw new Error('no S3');
         }),
+        decodePermit: new DecodePermit(data.decodePermit),
         onProgress,
       });
     },

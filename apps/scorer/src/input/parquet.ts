@@ -3,6 +3,7 @@ import { parquetMetadataAsync, parquetRead } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { InputError } from '../errors';
 import { invalidUtf8Preview } from './bytes';
+import type { DecodePermit } from './decode-permit';
 import { InputFile, InputRow, ROWS_PER_BATCH, RowBatch } from './types';
 
 /** A string column value whose bytes are not UTF-8: kept as bytes so its row can be rejected instead of altered. */
@@ -25,7 +26,7 @@ const parsers = {
  * Parquet has numbers), and turns them into rows one batch of ROWS_PER_BATCH at a time: memory is bounded by one row
  * group's columns, not by a row object per row of the group (which cost ~150 MB per pipeline at 100,000-row groups).
  */
-export async function* readParquet(file: InputFile, wantedColumns: string[]): AsyncGenerator<RowBatch> {
+export async function* readParquet(file: InputFile, wantedColumns: string[], permit?: DecodePermit): AsyncGenerator<RowBatch> {
   const buffer = await file.openRanges();
   let metadata;
   try {
@@ -39,6 +40,7 @@ export async function* readParquet(file: InputFile, wantedColumns: string[]): As
   for (const group of metadata.row_groups) {
     const rowEnd = rowStart + Number(group.num_rows);
     const chunks = new Map<string, ColumnChunk[]>(columns.map((name) => [name, []]));
+    await permit?.acquire();
     try {
       await parquetRead({
         file: buffer,
@@ -52,6 +54,8 @@ export async function* readParquet(file: InputFile, wantedColumns: string[]): As
       });
     } catch (error) {
       throw new InputError(file.uri, `row group at rows ${rowStart + 1}-${rowEnd} could not be decoded: ${(error as Error).message}`, error);
+    } finally {
+      permit?.release();
     }
     const readers = columns.map((name) => [name, new ColumnCursor(chunks.get(name)!)] as const);
     for (let from = rowStart; from < rowEnd; from += ROWS_PER_BATCH) {

@@ -1,5 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { readCsv } from './csv';
+import type { DecodePermit } from './decode-permit';
 import { readJsonl } from './jsonl';
 import { listLocalFiles, localInputFile } from './local-files';
 import { readParquet } from './parquet';
@@ -11,14 +12,14 @@ export async function listInputFiles(inputPath: string, s3: () => S3Client): Pro
 }
 
 /** Rows of one file in batches; `columns` lets columnar formats skip what the model does not read. */
-export function readFile(file: InputFile, columns: string[]): AsyncGenerator<RowBatch> {
+export function readFile(file: InputFile, columns: string[], permit?: DecodePermit): AsyncGenerator<RowBatch> {
   switch (file.format) {
     case 'csv':
       return readCsv(file);
     case 'jsonl':
       return readJsonl(file);
     case 'parquet':
-      return readParquet(file, columns);
+      return readParquet(file, columns, permit);
   }
 }
 

@@ -99,6 +99,7 @@ export async function executeRun(deps: RunDependencies): Promise<RunManifest> {
     fencing.catch(() => undefined); // awaited before the commit
     const run: RunContext = { modelName: model.name, modelVersion: model.version, runId: config.runId, runDate: config.runDate, shardId: config.shardId };
     const threads = Math.max(1, Math.floor((deps.cpus ?? require('node:os').availableParallelism()) / count));
+    const decodePermit = new SharedArrayBuffer(4);
     let nextProgress = config.progressEveryRows;
     const onProgress = () => {
       const counts = totalCounts(pipelines);
@@ -115,6 +116,7 @@ export async function executeRun(deps: RunDependencies): Promise<RunManifest> {
         run,
         model: { onnxPath: model.onnxPath, featureSchema: model.featureSchema, threads },
         partitions: [...partitions],
+        decodePermit,
       };
       pipelines.push(deps.kafka.pipeline(data, rejectedRows, onProgress));
     }

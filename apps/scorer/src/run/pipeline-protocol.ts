@@ -12,6 +12,8 @@ export interface PipelineThreadData {
   model: { onnxPath: string; featureSchema: FeatureSchema; threads: number };
   /** Partition counts of the run's topics. */
   partitions: Array<[string, number]>;
+  /** The run's DecodePermit (shared memory: every pipeline thread sees the same). */
+  decodePermit: SharedArrayBuffer;
 }
 
 export type PipelineRequest =

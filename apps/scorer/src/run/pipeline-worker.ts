@@ -3,6 +3,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { DeadLetterMessage } from '../contract';
 import { ScorerError, describeError } from '../errors';
+import { DecodePermit } from '../input/decode-permit';
 import { openInputFile } from '../input/read-files';
 import type { Logger } from '../log';
 import { OnnxModel } from '../model/onnx-model';
@@ -60,6 +61,7 @@ async function create(): Promise<LocalPipeline> {
     batchSize: config.batchSize,
     now: () => new Date(),
     openFile: (file) => openInputFile(file, () => (s3 ??= newS3Client())),
+    decodePermit: new DecodePermit(data.decodePermit),
     onProgress: (progress) => post({ kind: 'progress', progress }),
   });
 }

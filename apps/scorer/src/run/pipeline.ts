@@ -7,6 +7,7 @@ import {
   runRecordKey,
 } from '../contract';
 import { InputError } from '../errors';
+import type { DecodePermit } from '../input/decode-permit';
 import { readFile } from '../input/read-files';
 import type { InputFile, InputFileDescription } from '../input/types';
 import type { RejectedRowsFile } from '../manifest/rejected-rows';
@@ -78,6 +79,8 @@ export interface LocalPipelineDeps {
   batchSize: number;
   now: () => Date;
   openFile: (file: InputFileDescription) => InputFile;
+  /** Shared by the run's pipelines: one Parquet row group decoded at a time. */
+  decodePermit?: DecodePermit;
   onProgress?: (progress: PipelineProgress) => void;
 }
 
@@ -115,7 +118,7 @@ export class LocalPipeline implements ScoringPipeline {
     const scorer = this.scorer!;
     let error: string | undefined;
     try {
-      for await (const batch of readFile(this.deps.openFile(task), scorer.columns)) {
+      for await (const batch of readFile(this.deps.openFile(task), scorer.columns, this.deps.decodePermit)) {
         if (this.aborted) throw new RunStoppedError('abort');
         await scorer.add(batch.source, batch.rows);
         // Reported at most every PROGRESS_INTERVAL_MS: each report is a message to the main thread.
