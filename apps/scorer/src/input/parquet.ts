@@ -57,14 +57,19 @@ export async function* readParquet(file: InputFile, wantedColumns: string[], per
     } finally {
       permit?.release();
     }
-    const readers = columns.map((name) => [name, new ColumnCursor(chunks.get(name)!)] as const);
+    const cursors = columns.map((name) => new ColumnCursor(chunks.get(name)!));
     for (let from = rowStart; from < rowEnd; from += ROWS_PER_BATCH) {
       const to = Math.min(rowEnd, from + ROWS_PER_BATCH);
       const rows: InputRow[] = new Array(to - from);
       for (let row = from; row < to; row++) {
         const values: Record<string, unknown> = {};
-        for (const [name, cursor] of readers) values[name] = cursor.at(row);
-        rows[row - from] = toRow(row + 1, values);
+        let invalid = -1;
+        for (let c = 0; c < columns.length; c++) {
+          const value = cursors[c].at(row);
+          if (invalid < 0 && value instanceof InvalidUtf8) invalid = c;
+          values[columns[c]] = value;
+        }
+        rows[row - from] = invalid < 0 ? { row: row + 1, values } : invalidRow(row + 1, columns[invalid], values[columns[invalid]] as InvalidUtf8);
       }
       yield { source: file.uri, rows };
     }
@@ -94,11 +99,6 @@ class ColumnCursor {
   }
 }
 
-function toRow(row: number, values: Record<string, unknown>): InputRow {
-  for (const [column, value] of Object.entries(values)) {
-    if (value instanceof InvalidUtf8) {
-      return { row, error: `invalid UTF-8 in column "${column}" (${invalidUtf8Preview(value.bytes)}): the row is rejected rather than published altered` };
-    }
-  }
-  return { row, values };
+function invalidRow(row: number, column: string, value: InvalidUtf8): InputRow {
+  return { row, error: `invalid UTF-8 in column "${column}" (${invalidUtf8Preview(value.bytes)}): the row is rejected rather than published altered` };
 }
