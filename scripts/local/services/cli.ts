@@ -23,7 +23,7 @@ const secureOption = {
   type: 'boolean' as const,
   description:
     "Secured, for the local environment (docs/security-transports.md): Kafka takes SASL_SSL with SCRAM-SHA-512 only (a local CA, cached in " +
-    ".local/tls) with ACLs (user 'producer' may write local's two topics, created at start, with the scorer's transactional ids; 'consumer' may " +
+    ".local/tls) with ACLs (user 'producer' may write local's three topics (predictions, dead letters, end-of-run records), created at start, with the scorer's transactional ids; 'consumer' may " +
     "read them); MLflow requires a user (basic-auth app); the emulator answers as local's account and region and holds the credentials as " +
     'KMS-encrypted secrets and the CA in S3. Credentials are written to <run dir>/env.sh (mode 0600), never printed.',
 } satisfies OptionSpec;
