@@ -27,27 +27,7 @@ export class RecordBlock {
 
   /** Appends a record: key bytes from `keySource[0, keyLength)` (keyLength -1: null key), value as UTF-8, headers pre-encoded. */
   append(keySource: Buffer, keyLength: number, value: string, valueLength: number, headers: EncodedHeaders): void {
-    const offsetDelta = this.count;
-    const body =
-      2 + // attributes, timestamp delta 0
-      varintSize(offsetDelta) +
-      (keyLength < 0 ? 1 : varintSize(keyLength) + keyLength) +
-      varintSize(valueLength) +
-      valueLength +
-      headers.bytes.length;
-    this.reserve(varintSize(body) + body);
-    const buffer = this.buffer;
-    let at = writeVarint(buffer, this.length, body);
-    buffer[at++] = 0;
-    buffer[at++] = 0;
-    at = writeVarint(buffer, at, offsetDelta);
-    at = writeVarint(buffer, at, keyLength);
-    if (keyLength > 0) at += keySource.copy(buffer, at, 0, keyLength);
-    at = writeVarint(buffer, at, valueLength);
-    at += buffer.write(value, at, valueLength, 'utf8');
-    at += headers.bytes.copy(buffer, at);
-    this.length = at;
-    this.count++;
+    this.appendWritten(keySource, keyLength, valueLength, (target, at) => at + target.write(value, at, valueLength, 'utf8'), headers);
   }
 
   /**
