@@ -78,6 +78,21 @@ describe('scorer configuration', () => {
     expect(load({}, ['--kafka-transaction-timeout-ms', '60000']).kafka.transactionTimeoutMs).toBe(60_000);
   });
 
+  it('runs one pipeline per CPU by default, at most 16, and publishes end-of-run records to <topic>.runs', () => {
+    const withCpus = (cpus: number, env: Record<string, string> = {}) => loadConfig({ env: { ...required, ...env }, argv: [], cpus }).kafka;
+    expect(withCpus(8)).toMatchObject({ producers: 8, runsTopic: 'staging.predictions.runs' });
+    expect(withCpus(96).producers).toBe(16);
+    expect(withCpus(8, { KAFKA_PRODUCERS: '2' }).producers).toBe(2);
+    expect(() => withCpus(8, { KAFKA_PRODUCERS: '17' })).toThrow(/KAFKA_PRODUCERS \(flag --kafka-producers\) must be at most 16/);
+    expect(() => withCpus(8, { KAFKA_PRODUCERS: '0' })).toThrow(/KAFKA_PRODUCERS .* must be > 0/);
+  });
+
+  it('names every shard of the run from SageMaker\'s hosts', () => {
+    const config = loadConfig({ env: required, argv: [], currentHost: 'algo-2', hosts: ['algo-1', 'algo-2'] });
+    expect(config).toMatchObject({ shardId: 'algo-2', shards: ['algo-1', 'algo-2'] });
+    expect(load().shards).toBeUndefined();
+  });
+
   it('explains a malformed value', () => {
     expect(() => load({ MAX_REJECTED_RATIO: '2' })).toThrow(/MAX_REJECTED_RATIO .*<= 1/);
     expect(() => load({ KAFKA_TLS: 'yes' })).toThrow(/KAFKA_TLS .*"true" or "false"/);
