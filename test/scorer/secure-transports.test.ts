@@ -162,7 +162,7 @@ describe('Kafka refusals', () => {
   });
 
   it('an ACL denial names what the user needs; a lost transactional-id denial is recovered from what the broker answered', () => {
-    expect(kafkaSecurityFailure(protocol('TOPIC_AUTHORIZATION_FAILED', 'Not authorized to access topics'), config)!.message).toContain('needs WRITE on topics env.predictions and env.predictions.dlq');
+    expect(kafkaSecurityFailure(protocol('TOPIC_AUTHORIZATION_FAILED', 'Not authorized to access topics'), config)!.message).toContain('needs WRITE on topics env.predictions, env.predictions.dlq and env.predictions.runs');
     const refusals = new BrokerRefusals();
     refusals.note('Transactional Id authorization failed');
     const lost = new Error('Failed to find group coordinator');

@@ -101,7 +101,7 @@ function mechanismOf(config: Pick<KafkaConfig, 'auth'>): string {
 /** The non-retryable security failure inside `error`, or undefined when it is something else (then retrying may help). */
 export function kafkaSecurityFailure(
   error: unknown,
-  config: Pick<KafkaConfig, 'brokers' | 'topic' | 'dlqTopic' | 'auth' | 'tls' | 'caPem' | 'transactionalId'>,
+  config: Pick<KafkaConfig, 'brokers' | 'topic' | 'dlqTopic' | 'auth' | 'tls' | 'caPem' | 'transactionalId'> & { runsTopic?: string },
   refusals?: BrokerRefusals,
 ): KafkaSecurityError | undefined {
   const errors = chain(error);
@@ -137,12 +137,12 @@ export function kafkaSecurityFailure(
     const who = config.auth.kind === 'scram-sha-256' || config.auth.kind === 'scram-sha-512' ? `the user of ${config.auth.secretArn}` : 'this client';
     const grant =
       denied.type === 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED'
-        ? `WRITE and DESCRIBE on transactional id ${config.transactionalId ?? '(none)'} (or its prefix)`
+        ? `WRITE and DESCRIBE on transactional id ${config.transactionalId ?? '(none)'} and its pipelines' ${config.transactionalId ?? '(none)'}.<k> (or their prefix)`
         : denied.type === 'GROUP_AUTHORIZATION_FAILED'
           ? 'READ on the consumer group'
           : denied.type === 'CLUSTER_AUTHORIZATION_FAILED'
             ? 'the cluster permission the request needs'
-            : `WRITE on topics ${config.topic} and ${config.dlqTopic}`;
+            : `WRITE on topics ${config.topic}, ${config.dlqTopic}${config.runsTopic ? ` and ${config.runsTopic}` : ''}`;
     return new KafkaSecurityError('KAFKA_AUTHORIZATION_FAILED', `${at} denied the request (${denied.type}: ${denied.message}): ${who} needs ${grant}`, error);
   }
   return undefined;

@@ -1,6 +1,7 @@
 import type { KafkaConfig as KafkajsConfig } from 'kafkajs';
 import { MAX_PRODUCERS, type KafkaConfig } from '../config/schema';
-import { PublishError, describeError } from '../errors';
+import { PublishError, ScorerError, describeError } from '../errors';
+import { BrokerRefusals, kafkaSecurityFailure } from './kafka-errors';
 import type { Logger } from '../log';
 import { kafkaClient } from './kafka-publisher';
 import { KeyHashPartitioner } from './partitioner';
@@ -15,27 +16,36 @@ export const CREATED_PARTITIONS = 3;
  */
 export async function prepareTopics(config: KafkaConfig, log: Logger, sasl: KafkajsConfig['sasl'] | undefined): Promise<Map<string, number>> {
   const topics = [config.topic, config.dlqTopic, config.runsTopic];
-  const admin = kafkaClient(config, log, sasl, `${config.clientId}-admin`).admin();
+  const refusals = new BrokerRefusals();
+  const admin = kafkaClient(config, log, sasl, `${config.clientId}-admin`, refusals).admin();
   try {
     await admin.connect();
-    const existing = new Set(await admin.listTopics());
-    const missing = topics.filter((topic) => !existing.has(topic));
-    if (missing.length > 0 && config.createTopics) {
+    // Only the topics this user may describe are listed: one that is not may be missing or denied, which the
+    // metadata request below tells apart (TOPIC_AUTHORIZATION_FAILED is a security failure, named as such).
+    const listed = new Set(await admin.listTopics());
+    const absent = topics.filter((topic) => !listed.has(topic));
+    if (absent.length > 0 && config.createTopics) {
       // One partition for the end-of-run records: a run's records in one ordered place.
-      await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions: topic === config.runsTopic ? 1 : CREATED_PARTITIONS })) });
-      log.info('topics_created', { topics: missing });
-    } else if (missing.length > 0) {
+      await admin.createTopics({ waitForLeaders: true, topics: absent.map((topic) => ({ topic, numPartitions: topic === config.runsTopic ? 1 : CREATED_PARTITIONS })) });
+      log.info('topics_created', { topics: absent });
+    }
+    try {
+      const metadata = await admin.fetchTopicMetadata({ topics });
+      return new Map(metadata.topics.map((t) => [t.name, t.partitions.length]));
+    } catch (error) {
+      if (absent.length === 0 || config.createTopics || kafkaSecurityFailure(error, config, refusals)) throw error;
       throw new PublishError(
-        `Kafka topic(s) ${missing.join(', ')} do not exist: the scorer publishes predictions to ${config.topic}, rejected rows to ${config.dlqTopic} ` +
+        `Kafka topic(s) ${absent.join(', ')} do not exist: the scorer publishes predictions to ${config.topic}, rejected rows to ${config.dlqTopic} ` +
           `and end-of-run records to ${config.runsTopic}; create them (the scorer creates topics only with KAFKA_CREATE_TOPICS=true)`,
-        { retryable: false, code: 'TOPICS_MISSING' },
+        { retryable: false, code: 'TOPICS_MISSING', cause: error },
       );
     }
-    const metadata = await admin.fetchTopicMetadata({ topics });
-    return new Map(metadata.topics.map((t) => [t.name, t.partitions.length]));
   } catch (error) {
-    if (error instanceof PublishError) throw error;
-    throw new PublishError(`checking the Kafka topics at ${config.brokers.join(',')} failed: ${describeError(error)}`, { retryable: true, cause: error });
+    if (error instanceof ScorerError) throw error;
+    throw (
+      kafkaSecurityFailure(error, config, refusals) ??
+      new PublishError(`checking the Kafka topics at ${config.brokers.join(',')} failed: ${describeError(error)}`, { retryable: true, cause: error })
+    );
   } finally {
     await admin.disconnect().catch(() => undefined);
   }
@@ -60,7 +70,8 @@ export function idsToFence(base: string, producers: number): string[] {
  * The run's own sub-producers are fenced by starting; this covers the ids it does not use.
  */
 export async function fenceTransactionalIds(ids: string[], config: KafkaConfig, log: Logger, sasl: KafkajsConfig['sasl'] | undefined): Promise<void> {
-  const kafka = kafkaClient(config, log, sasl, `${config.clientId}-fence`);
+  const refusals = new BrokerRefusals();
+  const kafka = kafkaClient(config, log, sasl, `${config.clientId}-fence`, refusals);
   const started = Date.now();
   await Promise.all(
     ids.map(async (transactionalId) => {
@@ -76,10 +87,13 @@ export async function fenceTransactionalIds(ids: string[], config: KafkaConfig, 
         const transaction = await producer.transaction(); // InitProducerId: fences and aborts what the id left open
         await transaction.abort();
       } catch (error) {
-        throw new PublishError(`fencing the transactional id ${transactionalId} (left by an earlier attempt of this shard?) failed: ${describeError(error)}`, {
-          retryable: true,
-          cause: error,
-        });
+        throw (
+          kafkaSecurityFailure(error, { ...config, transactionalId }, refusals) ??
+          new PublishError(`fencing the transactional id ${transactionalId} (left by an earlier attempt of this shard?) failed: ${describeError(error)}`, {
+            retryable: true,
+            cause: error,
+          })
+        );
       } finally {
         await producer.disconnect().catch(() => undefined);
       }
