@@ -12,6 +12,7 @@ export { defineEnvironment } from './schema';
 export { EnvironmentConfigError } from './lib/config-error';
 export { parseEnvironment, readImageTagsOverride } from './lib/parse-environment';
 export { platformNames, platformArns, imageUri, type PlatformNames, type PlatformArns } from './lib/platform-names';
+export { scorerTopics, runsTopicOf } from './lib/kafka-topics';
 
 const NOT_ENVIRONMENTS = new Set(['index', 'schema']);
 const ENVIRONMENTS_DIR = __dirname;

@@ -4,14 +4,14 @@
 // transactional ids; the consumer user may read them in topic:read's throwaway groups. The AWS emulator answers
 // as the environment's account and region, so the secrets' ARNs are the ones that environment would name.
 import { transactionalIdPrefix } from '../../apps/scorer/src/config';
-import { runsTopicOf } from '../../apps/scorer/src/contract/run-record';
+import { scorerTopics } from '../../environments/lib/kafka-topics';
 import type { EnvironmentConfig } from '../../environments';
 import { READER_GROUP_PREFIX } from '../topics/read-and-validate';
 import type { StartOptions } from './services';
 
 export function securedServicesFor(config: EnvironmentConfig): Required<Pick<StartOptions, 'secure' | 'awsAccountId' | 'awsRegion'>> {
   // With the end-of-run records' topic (docs/prediction-contract.md), which consumers read as well.
-  const topics = [config.kafka.topic, config.kafka.deadLetterTopic, runsTopicOf(config.kafka.topic)];
+  const topics = scorerTopics(config.kafka);
   return {
     awsAccountId: config.account.id,
     awsRegion: config.account.region,

@@ -3,7 +3,7 @@
 // and the brokers' CA object when it is configured (kafka.caCertificateUri).
 import type { EnvironmentConfig } from '../../environments';
 import type { PolicyStatement } from './policy-document';
-import { runsTopicOf } from '../../apps/scorer/src/contract/run-record';
+import { scorerTopics } from '../../environments/lib/kafka-topics';
 
 export function kafkaStatements(kafka: EnvironmentConfig['kafka']): PolicyStatement[] {
   return [...caStatements(kafka.caCertificateUri), ...credentialStatements(kafka)];
@@ -46,8 +46,8 @@ function credentialStatements(kafka: EnvironmentConfig['kafka']): PolicyStatemen
     {
       Sid: 'PublishPredictions',
       Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'],
-      // The end-of-run records go to `<topic>.runs` (docs/prediction-contract.md).
-      Resource: [kafka.topic, kafka.deadLetterTopic, runsTopicOf(kafka.topic)].map((topic) => `${base}:topic/${clusterPath}/${topic}`),
+      // With the end-of-run records' topic `<topic>.runs` (docs/prediction-contract.md).
+      Resource: scorerTopics(kafka).map((topic) => `${base}:topic/${clusterPath}/${topic}`),
     },
     {
       // Transactions make a run all-or-nothing for read_committed consumers; ids are per topic and shard.

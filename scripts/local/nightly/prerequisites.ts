@@ -3,7 +3,7 @@
 // from the environment's configuration, as that team would.
 import { Kafka, logLevel } from 'kafkajs';
 import type { EnvironmentConfig } from '../../../environments';
-import { runsTopicOf } from '../../../apps/scorer/src/contract/run-record';
+import { runsTopicOf, scorerTopics } from '../../../environments/lib/kafka-topics';
 
 export const LOCAL_TOPIC_PARTITIONS = 3;
 
@@ -15,7 +15,7 @@ export async function provisionTopics(brokers: readonly string[], kafka: Environ
     const existing = new Set(await admin.listTopics());
     // The scorer's end-of-run records go to `<topic>.runs`, one partition (docs/prediction-contract.md).
     const runs = runsTopicOf(kafka.topic);
-    const missing = [kafka.topic, kafka.deadLetterTopic, runs].filter((topic) => !existing.has(topic));
+    const missing = scorerTopics(kafka).filter((topic) => !existing.has(topic));
     if (missing.length > 0) {
       await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions: topic === runs ? 1 : LOCAL_TOPIC_PARTITIONS, replicationFactor: 1 })) });
     }
