@@ -87,6 +87,13 @@ describe('scorer configuration', () => {
     expect(() => withCpus(8, { KAFKA_PRODUCERS: '0' })).toThrow(/KAFKA_PRODUCERS .* must be > 0/);
   });
 
+  it('gives each pipeline thread a 256 MB heap by default, at least 64 MB', () => {
+    expect(load().pipelineHeapMb).toBe(256);
+    expect(load({ PIPELINE_HEAP_MB: '1024' }).pipelineHeapMb).toBe(1024);
+    expect(() => load({ PIPELINE_HEAP_MB: '32' })).toThrow(/PIPELINE_HEAP_MB \(flag --pipeline-heap-mb\) must be >= 64 \(MB\)/);
+    expect(() => load({ PIPELINE_HEAP_MB: 'lots' })).toThrow(/PIPELINE_HEAP_MB .*must be a number/);
+  });
+
   it('names every shard of the run from SageMaker\'s hosts', () => {
     const config = loadConfig({ env: required, argv: [], currentHost: 'algo-2', hosts: ['algo-1', 'algo-2'] });
     expect(config).toMatchObject({ shardId: 'algo-2', shards: ['algo-1', 'algo-2'] });

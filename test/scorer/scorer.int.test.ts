@@ -7,7 +7,7 @@ import { DEAD_LETTER_FIELD_LIMIT_BYTES, SCHEMA_VERSION } from '../../apps/scorer
 import { kafkaBrokers, mlflowTrackingUri, uniqueName } from '../support/services';
 import { ConsumedMessage, consumeCommitted, visibleBesidesMarkers } from './support/consume';
 import { deadLetterValidator, predictionValidator, runRecordValidator } from './support/contract-validator';
-import { generateData, registerFixtureModel } from './support/mlflow-fixture';
+import { generateData, registerFixtureModel, rewriteParquet } from './support/mlflow-fixture';
 import { ScorerProcessResult, localScorerEnv, readManifest, runScorer } from './support/scorer-process';
 
 jest.setTimeout(240_000);
@@ -145,6 +145,25 @@ describe('the scorer against real Kafka and MLflow', () => {
     expect(good?.error).toBeUndefined();
     expect(manifest.counts.read).toBe(manifest.counts.scored + manifest.counts.rejected);
     expect(await visibleBesidesMarkers(kafkaBrokers(), topic)).toEqual([]);
+  });
+
+  it('fails a Parquet row group too big for the pipeline heap as PIPELINE_OUT_OF_MEMORY (not retryable, nothing visible), and scores it with the default heap', async () => {
+    const work = mkdtempSync(path.join(tmpdir(), 'scorer-heap-'));
+    const generated = await generateData(path.join(work, 'gen'), 300_000, { format: 'parquet', seed: 8 });
+    const input = path.join(work, 'in');
+    mkdirSync(input);
+    // One 300,000-row group: its decoded columns (~130 MB) cannot fit a 64 MB heap, and fit the default 256 MB.
+    await rewriteParquet(generated.files, path.join(input, 'one-group.parquet'), 300_000);
+    const topic = uniqueName('predictions');
+    const failed = await runScorer(scorerEnv(input, path.join(work, 'out-1'), topic, { KAFKA_PRODUCERS: '1', PIPELINE_HEAP_MB: '64' }));
+    expect(failed.code).toBe(1);
+    const manifest = readManifest(path.join(work, 'out-1'));
+    expect(manifest.error).toMatchObject({ code: 'PIPELINE_OUT_OF_MEMORY', retryable: false });
+    expect(manifest.error?.message).toMatch(/64 MB heap \(PIPELINE_HEAP_MB\): raise PIPELINE_HEAP_MB/);
+    expect(await visibleBesidesMarkers(kafkaBrokers(), topic)).toEqual([]);
+    const scored = await runScorer(scorerEnv(input, path.join(work, 'out-2'), topic, { KAFKA_PRODUCERS: '1' }));
+    expect(scored.code).toBe(0);
+    expect(readManifest(path.join(work, 'out-2')).counts).toMatchObject({ read: 300_000, published: 300_000 });
   });
 
   it('fails an empty batch by default without publishing, and succeeds on it with MIN_ROWS=0', async () => {

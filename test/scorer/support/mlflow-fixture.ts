@@ -37,3 +37,8 @@ export async function generateData(out: string, rows: number, options: { format?
     bad_rows: { customer_id: string; column: string; value: string }[];
   };
 }
+
+/** Rewrites Parquet files as one file whose row groups hold `rowGroupSize` rows (the generator writes 100,000-row groups). */
+export async function rewriteParquet(files: string[], out: string, rowGroupSize: number): Promise<void> {
+  await run(PYTHON, ['-c', 'import sys, pyarrow.parquet as pq; pq.write_table(pq.ParquetDataset(sys.argv[3:]).read(), sys.argv[1], row_group_size=int(sys.argv[2]))', out, String(rowGroupSize), ...files]);
+}

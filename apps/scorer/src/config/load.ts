@@ -98,6 +98,7 @@ function resolve(raw: RawConfig, sources: ConfigSources): ScorerConfig {
     minRows: raw.MIN_ROWS,
     batchSize: raw.SCORE_BATCH_SIZE,
     progressEveryRows: raw.PROGRESS_EVERY_ROWS,
+    pipelineHeapMb: raw.PIPELINE_HEAP_MB,
     aws: { region: raw.AWS_REGION, endpointUrl: raw.AWS_ENDPOINT_URL },
   };
 }

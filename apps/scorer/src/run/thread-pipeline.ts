@@ -16,14 +16,19 @@ const WORKER_FILE = path.join(__dirname, `pipeline-worker${path.extname(__filena
 
 /**
  * A pipeline allocates fast and briefly (rows, strings, one batch at a time): V8's default young generation (~48 MB
- * per thread) would make each pipeline ~35 MB bigger for no measurable speed (npm run bench:scorer, 1M rows).
+ * per thread) would make each pipeline ~35 MB bigger for no measurable speed (npm run bench:scorer, 1M rows). The old
+ * generation's limit (PIPELINE_HEAP_MB) matters more: V8 lets garbage grow in proportion to it, and Node's default
+ * (GBs) let each pipeline hold ~100 MB of it.
  */
-const RESOURCE_LIMITS = { maxYoungGenerationSizeMb: 12 };
+function resourceLimits(config: PipelineThreadData['config']) {
+  return { maxYoungGenerationSizeMb: 12, maxOldGenerationSizeMb: config.pipelineHeapMb };
+}
 
 function startWorker(workerData: PipelineThreadData): Worker {
-  if (!WORKER_FILE.endsWith('.ts')) return new Worker(WORKER_FILE, { workerData, resourceLimits: RESOURCE_LIMITS });
+  const limits = resourceLimits(workerData.config);
+  if (!WORKER_FILE.endsWith('.ts')) return new Worker(WORKER_FILE, { workerData, resourceLimits: limits });
   const bootstrap = `require(${JSON.stringify(require.resolve('tsx/cjs/api'))}).register(); require(${JSON.stringify(WORKER_FILE)});`;
-  return new Worker(bootstrap, { eval: true, workerData, resourceLimits: RESOURCE_LIMITS });
+  return new Worker(bootstrap, { eval: true, workerData, resourceLimits: limits });
 }
 
 type Request = PipelineRequest extends infer R ? (R extends unknown ? Omit<R, 'id'> : never) : never;
@@ -47,7 +52,7 @@ export class ThreadPipeline implements ScoringPipeline {
   ) {
     this.worker = startWorker(data);
     this.worker.on('message', (message: PipelineMessage) => this.onMessage(message));
-    this.worker.on('error', (error) => this.failAll(new PublishError(`scoring pipeline ${data.identity.index} crashed: ${describeError(error)}`, { retryable: true, cause: error })));
+    this.worker.on('error', (error) => this.failAll(crashed(data, error)));
     this.worker.on('exit', (code) => this.failAll(new PublishError(`scoring pipeline ${data.identity.index} exited (code ${code})`, { retryable: true })));
   }
 
@@ -130,6 +135,19 @@ export class ThreadPipeline implements ScoringPipeline {
     for (const waiter of this.pending.values()) waiter.reject(error);
     this.pending.clear();
   }
+}
+
+/** A pipeline thread that died: out of its heap is a sizing problem (the same run would fail again), the rest may pass on a retry. */
+function crashed(data: PipelineThreadData, error: Error): ScorerError {
+  const index = data.identity.index;
+  if ((error as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY') {
+    return new PipelineThreadError(
+      'PIPELINE_OUT_OF_MEMORY',
+      `scoring pipeline ${index} ran out of its ${data.config.pipelineHeapMb} MB heap (PIPELINE_HEAP_MB): raise PIPELINE_HEAP_MB (and the instance's memory with it), or write the input with smaller Parquet row groups`,
+      { retryable: false, cause: error },
+    );
+  }
+  return new PublishError(`scoring pipeline ${index} crashed: ${describeError(error)}`, { retryable: true, cause: error });
 }
 
 function revive(error: { name: string; code: string; message: string; retryable: boolean }): Error {
