@@ -59,10 +59,10 @@ export async function* readParquet(file: InputFile, wantedColumns: string[], per
     } catch (error) {
       throw new InputError(file.uri, `row group at rows ${rowStart + 1}-${rowEnd} could not be decoded: ${(error as Error).message}`, error);
     } finally {
-      // Decoding leaves about as much garbage as the columns it makes: gone before another pipeline decodes.
-      collectGarbage();
       permit?.release();
     }
+    // Decoding leaves about as much garbage as the columns it makes.
+    collectGarbage();
     const cursors = columns.map((name) => new ColumnCursor(chunks.get(name)!));
     for (let from = rowStart; from < rowEnd; from += ROWS_PER_BATCH) {
       const to = Math.min(rowEnd, from + ROWS_PER_BATCH);
