@@ -2,6 +2,9 @@
 // services (Kafka, MLflow, moto) from the global setup, or reuse ones already exported in the environment.
 // tsconfig.json sets isolatedModules, so ts-jest only transpiles; `tsc --noEmit` type-checks once, in npm test.
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json' }];
+// The AWS SDK warns once per process on Node < 22 that later SDK versions will need Node 22: the CLIs silence it
+// (scripts/cli/main.ts) and the scorer image runs Node 22; the Node 20 leg of the tests would print it per test file.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 // Some runtime dependencies ship ES modules only (hyparquet and its decompressors). Node 20 loads them with
 // require(esm), but jest's module loader does not, so jest transpiles just those packages to CommonJS.
 const esmOnly = ['hyparquet', 'hyparquet-compressors', 'hysnappy'];

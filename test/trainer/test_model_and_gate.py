@@ -72,7 +72,9 @@ def test_the_gate_needs_both_the_threshold_and_the_champion():
     assert gate_for(0.8, 0.8)["passed"] is True  # a tie keeps the pipeline moving (matches the Condition step's >=)
     assert gate_for(0.8, 0.81)["passed"] is False
     refused = gate_for(0.65, None)
-    assert refused["passed"] is False and "< threshold 0.7" in refused["reason"]
+    assert refused["passed"] is False
+    assert refused["reason"] == "auc 0.6500 < threshold 0.7, no champion to compare with"
+    assert gate_for(0.8, 0.81)["reason"] == "auc 0.8000 >= threshold 0.7 and < champion 0.8100"
 
 
 @pytest.mark.parametrize(

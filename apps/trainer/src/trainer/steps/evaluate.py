@@ -73,11 +73,11 @@ def gate(settings: Settings, metrics: dict[str, float], champion: dict[str, Any]
     value = metrics[name]
     champion_value = champion["metrics"][name] if champion else 0.0
     passed = value >= threshold and value >= champion_value
-    vs_champion = f"champion {champion_value:.4f}" if champion else "no champion"
-    reason = (
-        f"{name} {value:.4f} {'>=' if value >= threshold else '<'} threshold {threshold} and "
-        f"{'>=' if value >= champion_value else '<'} {vs_champion}"
-    )
+    vs_threshold = f"{name} {value:.4f} {'>=' if value >= threshold else '<'} threshold {threshold}"
+    if champion:
+        reason = f"{vs_threshold} and {'>=' if value >= champion_value else '<'} champion {champion_value:.4f}"
+    else:
+        reason = f"{vs_threshold}, no champion to compare with"
     return {"metric": name, "threshold": threshold, "passed": passed, "reason": reason}
 
 
