@@ -3,23 +3,27 @@ import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { InputError } from '../../apps/scorer/src/errors';
 import { InputRow, listInputFiles, readFile } from '../../apps/scorer/src/input';
+import type { ColumnarOptions } from '../../apps/scorer/src/input/read-files';
 import { REPO_ROOT } from './support/contract-validator';
 import { folderWith } from './support/files';
 
 const PARQUET = readFileSync(path.join(REPO_ROOT, 'test/scorer/fixtures/rows.parquet'));
 // customer_id stored as plain bytes: row 1 "u1", row 2 "u" 0xff "2" (not UTF-8), row 3 "u3" + a genuine U+FFFD.
 const INVALID_UTF8_PARQUET = readFileSync(path.join(REPO_ROOT, 'test/scorer/fixtures/invalid-utf8.parquet'));
+// Three INT64 columns (pyarrow): customer_id [2^53 + 1, 2, 3, 4], tenure_months [2^53 + 1, null, 7, 7] dictionary-encoded,
+// num_products [1, 2, 3, 1] plain.
+const INT64_PARQUET = readFileSync(path.join(REPO_ROOT, 'test/scorer/fixtures/int64.parquet'));
 const bytes = (...parts: Array<string | number[]>) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
 const noS3 = () => {
   throw new Error('no S3 in unit tests');
 };
 
-async function readAll(dir: string, columns: string[] = []): Promise<{ source: string; rows: InputRow[] }[]> {
+async function readAll(dir: string, columns: string[] = [], options: ColumnarOptions = {}): Promise<{ source: string; rows: InputRow[] }[]> {
   const { files } = await listInputFiles(dir, noS3);
   const out: { source: string; rows: InputRow[] }[] = [];
   for (const file of files) {
     const rows: InputRow[] = [];
-    for await (const batch of readFile(file, columns)) rows.push(...batch.rows);
+    for await (const batch of readFile(file, columns, options)) rows.push(...batch.rows);
     out.push({ source: path.basename(file.uri), rows });
   }
   return out;
@@ -129,6 +133,21 @@ describe('input readers', () => {
     expect(rows.map((r) => r.row)).toEqual([1, 2, 3, 4, 5]);
     expect(rows[0].values).toEqual({ customer_id: 'c1', tenure_months: 1n, plan: 'basic' });
     expect(rows[1].values).toEqual({ customer_id: 'c2', tenure_months: null, plan: 'premium' });
+  });
+
+  it('reads 64-bit integer features as numbers when asked (plain and dictionary pages, nulls kept) and the entity id exactly', async () => {
+    const dir = folderWith({ 'in.parquet': INT64_PARQUET });
+    const columns = ['customer_id', 'tenure_months', 'num_products'];
+    const [{ rows }] = await readAll(dir, columns, { int64AsNumber: ['tenure_months', 'num_products'] });
+    expect(rows.map((r) => r.values)).toEqual([
+      { customer_id: 9007199254740993n, tenure_months: 9007199254740992, num_products: 1 },
+      { customer_id: 2n, tenure_months: null, num_products: 2 },
+      { customer_id: 3n, tenure_months: 7, num_products: 3 },
+      { customer_id: 4n, tenure_months: 7, num_products: 1 },
+    ]);
+    // Positive control: without the option every INT64 column is read as BigInts.
+    const [{ rows: exact }] = await readAll(dir, columns);
+    expect(exact[0].values).toEqual({ customer_id: 9007199254740993n, tenure_months: 9007199254740993n, num_products: 1n });
   });
 
   it('rejects a CSV row with bytes that are not UTF-8, naming the column, and keeps the rows around it', async () => {

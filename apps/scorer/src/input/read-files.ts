@@ -11,15 +11,26 @@ export async function listInputFiles(inputPath: string, s3: () => S3Client): Pro
   return inputPath.startsWith('s3://') ? listS3Files(s3(), inputPath) : listLocalFiles(inputPath);
 }
 
+/** How a columnar file is read (row formats ignore it). */
+export interface ColumnarOptions {
+  /** One Parquet row group decoded at a time across the process's pipelines. */
+  permit?: DecodePermit;
+  /**
+   * Columns read as numbers even where Parquet stores 64-bit integers (which are BigInts otherwise): the model's
+   * features, which it reads as float32 anyway. Not the entity id, whose digits must stay exact.
+   */
+  int64AsNumber?: string[];
+}
+
 /** Rows of one file in batches; `columns` lets columnar formats skip what the model does not read. */
-export function readFile(file: InputFile, columns: string[], permit?: DecodePermit): AsyncGenerator<RowBatch> {
+export function readFile(file: InputFile, columns: string[], options: ColumnarOptions = {}): AsyncGenerator<RowBatch> {
   switch (file.format) {
     case 'csv':
       return readCsv(file);
     case 'jsonl':
       return readJsonl(file);
     case 'parquet':
-      return readParquet(file, columns, permit);
+      return readParquet(file, columns, options);
   }
 }
 

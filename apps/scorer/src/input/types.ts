@@ -15,6 +15,11 @@ export interface RowBatch {
   /** Where the rows came from (local path or s3:// URI), carried into rejections and the manifest. */
   source: string;
   rows: InputRow[];
+  /**
+   * Columns whose 64-bit integers were read as numbers (ColumnarOptions.int64AsNumber): a rejected row shows them as
+   * digits, as it shows the BigInts of the other INT64 columns, so that dead letters look the same either way.
+   */
+  int64AsNumber?: ReadonlySet<string>;
 }
 
 export type InputFormat = 'csv' | 'jsonl' | 'parquet';

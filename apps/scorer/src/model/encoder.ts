@@ -30,6 +30,11 @@ export class FeatureEncoder {
     });
   }
 
+  /** The feature columns, without the entity id (which may also be named a feature: it is left out here). */
+  get featureColumns(): string[] {
+    return this.names.filter((name) => name !== this.schema.entity_id);
+  }
+
   /** The columns a row must carry: entity id and features. */
   get columns(): string[] {
     return [this.schema.entity_id, ...this.names];

@@ -118,9 +118,10 @@ export class LocalPipeline implements ScoringPipeline {
     const scorer = this.scorer!;
     let error: string | undefined;
     try {
-      for await (const batch of readFile(this.deps.openFile(task), scorer.columns, this.deps.decodePermit)) {
+      const options = { permit: this.deps.decodePermit, int64AsNumber: scorer.featureColumns };
+      for await (const batch of readFile(this.deps.openFile(task), scorer.columns, options)) {
         if (this.aborted) throw new RunStoppedError('abort');
-        await scorer.add(batch.source, batch.rows);
+        await scorer.add(batch.source, batch.rows, batch.int64AsNumber);
         // Reported at most every PROGRESS_INTERVAL_MS: each report is a message to the main thread.
         if (Date.now() - this.reportedAt >= PROGRESS_INTERVAL_MS) this.report();
       }
