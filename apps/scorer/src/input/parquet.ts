@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { parquetMetadataAsync, parquetRead, type FileMetaData, type SchemaElement } from 'hyparquet';
+import { parquetMetadataAsync, parquetRead, parquetSchema, type FileMetaData } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { InputError } from '../errors';
 import { invalidUtf8Preview } from './bytes';
@@ -38,8 +38,9 @@ export async function* readParquet(file: InputFile, wantedColumns: string[], { p
   } catch (error) {
     throw new InputError(file.uri, `not a readable Parquet file (truncated or corrupt?): ${(error as Error).message}`, error);
   }
-  const converted = new Set<string>();
-  metadata = withInt64AsNumber(metadata, new Set(int64AsNumber), converted);
+  const int64 = withInt64AsNumber(metadata, new Set(int64AsNumber));
+  metadata = int64.metadata;
+  const converted = int64.converted;
   const present = new Set(metadata.schema.slice(1).map((element) => element.name));
   const columns = wantedColumns.filter((name) => present.has(name));
   let rowStart = 0;
@@ -90,35 +91,18 @@ export async function* readParquet(file: InputFile, wantedColumns: string[], { p
  * DECIMAL(scale 0), which it converts to numbers once per page or dictionary, as Number(bigint) would (the same
  * rounding beyond 2^53). Only plain signed integers are touched: logical types keep their own conversion.
  */
-function withInt64AsNumber(metadata: FileMetaData, names: ReadonlySet<string>, converted: Set<string>): FileMetaData {
-  if (names.size === 0) return metadata;
-  const [root, ...fields] = metadata.schema;
-  const asNumber = (element: SchemaElement): SchemaElement => {
-    if (!names.has(element.name) || element.type !== 'INT64' || element.num_children || element.converted_type || element.logical_type) return element;
+function withInt64AsNumber(metadata: FileMetaData, names: ReadonlySet<string>): { metadata: FileMetaData; converted: Set<string> } {
+  const converted = new Set<string>();
+  if (names.size === 0) return { metadata, converted };
+  // Only the root's children are top-level columns (a nested field of the same name is left alone); hyparquet's schema
+  // tree holds the very elements of metadata.schema.
+  const topLevel = new Set(parquetSchema(metadata).children.map((child) => child.element));
+  const schema = metadata.schema.map((element) => {
+    if (!topLevel.has(element) || !names.has(element.name) || element.type !== 'INT64' || element.num_children || element.converted_type || element.logical_type) return element;
     converted.add(element.name);
-    return { ...element, converted_type: 'DECIMAL', scale: 0 };
-  };
-  // Only direct children of the root are top-level columns; a nested field of the same name is left alone.
-  let index = 0;
-  const schema = [root];
-  while (index < fields.length) {
-    const top = fields[index];
-    const subtree = 1 + descendants(fields, index);
-    schema.push(asNumber(top), ...fields.slice(index + 1, index + subtree));
-    index += subtree;
-  }
-  return { ...metadata, schema };
-}
-
-/** How many elements below fields[index] belong to it (Parquet lists the schema depth first). */
-function descendants(fields: SchemaElement[], index: number): number {
-  let count = 0;
-  let open = fields[index].num_children ?? 0;
-  while (open > 0) {
-    count++;
-    open += (fields[index + count].num_children ?? 0) - 1;
-  }
-  return count;
+    return { ...element, converted_type: 'DECIMAL' as const, scale: 0 };
+  });
+  return { metadata: { ...metadata, schema }, converted };
 }
 
 interface ColumnChunk {
@@ -138,8 +122,7 @@ class ColumnCursor {
     let chunk = this.chunks[this.index];
     while (chunk && row >= chunk.from + chunk.data.length) chunk = this.chunks[++this.index];
     if (!chunk || row < chunk.from) return undefined;
-    const value = chunk.data[row - chunk.from];
-    return value === null ? null : value;
+    return chunk.data[row - chunk.from];
   }
 }
 
