@@ -10,6 +10,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { predictionMessage } from '../../apps/scorer/src/contract/message';
 import type { RunManifest } from '../../apps/scorer/src/manifest';
 import { parseMlmodel } from '../../apps/scorer/src/model/feature-schema';
+import { CREATED_PARTITIONS } from '../../apps/scorer/src/publish/topics';
 import { validateOptions } from '../cli/args';
 import { CliError, ExitCode } from '../cli/errors';
 import { CliIo, exitWith, runCli } from '../cli/main';
@@ -19,7 +20,8 @@ import { BenchOptions, FormatSummary, Round, benchOptions, benchSpec, formatTabl
 const ROOT = path.resolve(__dirname, '../..');
 const PYTHON = path.join(ROOT, '.venv/bin/python');
 const WORK = path.join(ROOT, '.local/bench/scorer');
-const PARTITIONS = 3; // what the scorer creates with KAFKA_CREATE_TOPICS; the peer and ProducerPerformance get the same
+// The peer and ProducerPerformance get the partitions the scorer creates itself with KAFKA_CREATE_TOPICS.
+const PARTITIONS = CREATED_PARTITIONS;
 
 /** Generated once per (rows, format, files) and reused: generating is not what is measured. */
 function dataset(o: BenchOptions, format: string, say: (line: string) => void): string {

@@ -126,7 +126,7 @@ export const rawConfigSchema = z.object({
   KAFKA_CHUNK_SIZE: positiveInt.default(5000),
   KAFKA_RETRIES: z.coerce.number().int().min(0).default(5),
   // Default: one per CPU (os.availableParallelism(), which follows the container's CPU limit), at most MAX_PRODUCERS.
-  KAFKA_PRODUCERS: positiveInt.max(16, { error: 'must be at most 16 (MAX_PRODUCERS)' }).optional(),
+  KAFKA_PRODUCERS: positiveInt.max(MAX_PRODUCERS, { error: `must be at most ${MAX_PRODUCERS} (MAX_PRODUCERS)` }).optional(),
   RUN_ID: z.string().min(1).optional(),
   RUN_DATE: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'must be a date like 2026-01-31' }).optional(),
   SHARD_ID: z.string().regex(/^[A-Za-z0-9._-]+$/, { error: 'must be letters, digits, ".", "_" or "-"' }).optional(),

@@ -71,6 +71,11 @@ interface KafkaLikeError {
   errors?: unknown[];
 }
 
+// The three kinds of failure no retry can fix, as kafkajs and Node report them (one definition for both functions below).
+const isSaslRejection = (e: KafkaLikeError) => e.name === 'KafkaJSSASLAuthenticationError';
+const isUntrustedTls = (e: KafkaLikeError) => e.code !== undefined && TLS_TRUST_CODES.has(e.code);
+const isAclDenial = (e: KafkaLikeError) => e.type !== undefined && AUTHORIZATION_TYPES.has(e.type);
+
 /** The error and everything it wraps (kafkajs nests through `cause`, `originalError`, and `errors` of an aggregate). */
 function chain(error: unknown): KafkaLikeError[] {
   const seen: KafkaLikeError[] = [];
@@ -110,7 +115,7 @@ export function kafkaSecurityFailure(
   if (lost) errors.push(lost);
   const at = `Kafka at ${config.brokers.join(',')}`;
 
-  const sasl = errors.find((e) => e.name === 'KafkaJSSASLAuthenticationError');
+  const sasl = errors.find(isSaslRejection);
   if (sasl) {
     const credentials =
       config.auth.kind === 'msk-iam'
@@ -121,7 +126,7 @@ export function kafkaSecurityFailure(
     return new KafkaSecurityError('KAFKA_AUTHENTICATION_FAILED', `${mechanismOf(config)} authentication to ${at} failed (${sasl.message}): ${credentials}`, error);
   }
 
-  const tls = errors.find((e) => e.code !== undefined && TLS_TRUST_CODES.has(e.code));
+  const tls = errors.find(isUntrustedTls);
   if (tls) {
     const fix =
       tls.code === 'ERR_TLS_CERT_ALTNAME_INVALID'
@@ -132,7 +137,7 @@ export function kafkaSecurityFailure(
     return new KafkaSecurityError('KAFKA_TLS_UNTRUSTED', `TLS to ${at} failed, the broker is not trusted (${tls.code}: ${(tls.message ?? '').replace(/^Connection error: /, '')}): ${fix}`, error);
   }
 
-  const denied = errors.find((e) => e.type !== undefined && AUTHORIZATION_TYPES.has(e.type));
+  const denied = errors.find(isAclDenial);
   if (denied) {
     const who = config.auth.kind === 'scram-sha-256' || config.auth.kind === 'scram-sha-512' ? `the user of ${config.auth.secretArn}` : 'this client';
     const grant =
@@ -150,7 +155,5 @@ export function kafkaSecurityFailure(
 
 /** True when `error` is a failure no retry can fix (SASL rejected, TLS untrusted, ACL denied), for any Kafka client. */
 export function isKafkaSecurityFailure(error: unknown): boolean {
-  return chain(error).some(
-    (e) => e.name === 'KafkaJSSASLAuthenticationError' || (e.code !== undefined && TLS_TRUST_CODES.has(e.code)) || (e.type !== undefined && AUTHORIZATION_TYPES.has(e.type)),
-  );
+  return chain(error).some((e) => isSaslRejection(e) || isUntrustedTls(e) || isAclDenial(e));
 }
