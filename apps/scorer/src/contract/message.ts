@@ -181,6 +181,8 @@ export interface Rejection {
   entityId?: string;
   record?: Record<string, unknown>;
   raw?: string;
+  /** Columns of `record` whose 64-bit integers were read as numbers (RowBatch.int64AsNumber): written as digits too. */
+  int64AsNumber?: ReadonlySet<string>;
 }
 
 /** The complete rejection, as written to rejected-rows.jsonl. */
@@ -191,7 +193,7 @@ export function deadLetterMessage(run: RunContext, rejection: Rejection, rejecte
     source: rejection.source,
     reason: rejection.reason,
     entity_id: rejection.entityId ?? null,
-    record: rejection.record === undefined ? null : jsonSafe(rejection.record),
+    record: rejection.record === undefined ? null : jsonSafe(rejection.record, rejection.int64AsNumber),
     raw: rejection.record === undefined ? rejection.raw ?? null : null,
     truncated: false,
     model: { name: run.modelName, version: run.modelVersion },
@@ -240,9 +242,14 @@ export function truncateUtf8(text: string, maxBytes: number): string {
   return bytes.subarray(0, end).toString('utf8');
 }
 
-/** Parquet int64 arrives as bigint, which JSON cannot carry; keep the digits as a string. */
-function jsonSafe(record: Record<string, unknown>): Record<string, unknown> {
+/**
+ * Parquet int64 arrives as bigint, which JSON cannot carry; keep the digits as a string. The same for the int64
+ * columns read as numbers, so that a dead letter looks the same either way (exact up to 2^53, as the model read them).
+ */
+function jsonSafe(record: Record<string, unknown>, int64AsNumber?: ReadonlySet<string>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(record)) out[key] = typeof value === 'bigint' ? value.toString() : value;
+  for (const [key, value] of Object.entries(record)) {
+    out[key] = typeof value === 'bigint' || (typeof value === 'number' && int64AsNumber?.has(key)) ? String(value) : value;
+  }
   return out;
 }

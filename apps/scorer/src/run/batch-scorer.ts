@@ -75,7 +75,6 @@ export class BatchScorer {
 
   async add(source: string, rows: InputRow[], int64AsNumber?: ReadonlySet<string>): Promise<void> {
     const rejected: Rejection[] = [];
-    const asRead = int64AsNumber ? (values: Record<string, unknown>) => withInt64Digits(values, int64AsNumber) : (values: Record<string, unknown>) => values;
     for (const row of rows) {
       if (row.error !== undefined || row.values === undefined) {
         rejected.push({ source: { uri: source, row: row.row }, reason: row.error ?? 'empty row', raw: row.raw });
@@ -83,12 +82,12 @@ export class BatchScorer {
       }
       const result = this.encoder.encode(row.values, this.features, this.entityIds.length);
       if (!result.ok) {
-        rejected.push({ source: { uri: source, row: row.row }, reason: result.reason, entityId: result.entityId, record: asRead(row.values) });
+        rejected.push({ source: { uri: source, row: row.row }, reason: result.reason, entityId: result.entityId, record: row.values, int64AsNumber });
         continue;
       }
       const tooLarge = this.oversizedMessage(result.entityId);
       if (tooLarge) {
-        rejected.push({ source: { uri: source, row: row.row }, reason: tooLarge, entityId: result.entityId, record: asRead(row.values) });
+        rejected.push({ source: { uri: source, row: row.row }, reason: tooLarge, entityId: result.entityId, record: row.values, int64AsNumber });
         continue;
       }
       this.entityIds.push(result.entityId);
@@ -173,11 +172,4 @@ function predictionOverhead(run: RunContext, labels: ReadonlyArray<number | stri
   const headerBytes = Object.entries(headers).reduce((sum, [k, v]) => sum + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
   // Record framing (lengths, offsets, timestamps) is a few dozen bytes; 512 leaves margin.
   return Buffer.byteLength(JSON.stringify(message)) + headerBytes + 512;
-}
-
-/** A rejected row's values with its 64-bit integer features as digits again (exact up to 2^53, as the model read them). */
-function withInt64Digits(values: Record<string, unknown>, columns: ReadonlySet<string>): Record<string, unknown> {
-  const out = { ...values };
-  for (const name of columns) if (typeof out[name] === 'number') out[name] = String(out[name]);
-  return out;
 }
