@@ -139,11 +139,6 @@ export class LocalSageMakerApi {
     await Promise.all([...this.running.values()].map((execution) => execution.stop()));
   }
 
-  /** Resolves when every execution started here has ended. */
-  async idle(): Promise<void> {
-    await Promise.all([...this.running.values()].map((execution) => execution.done));
-  }
-
   destroy(): void {
     this.options.upstream?.destroy();
     this.options.events?.destroy();

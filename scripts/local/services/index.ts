@@ -27,9 +27,7 @@ export { ensureInstalled, kafkaClasspath, pythonBin } from './install';
 export { runKafkaTool, kafkaToolCommand, type KafkaToolResult, type KafkaToolOptions } from './kafka-tools';
 export { endpointsToEnv, endpointsToLocalEnvironment, renderExportLine, redact } from './env';
 export type { SecureOptions, SecureKafkaOptions, SecuritySettings, Credentials } from './security';
-export { kafkaClientAuth, renderClientProperties } from './security';
-export { ensureLocalTls, type TlsMaterial } from './tls';
-export { SECRET_NAMES, provisioningBucket } from './aws-provisioning';
+export { kafkaClientAuth } from './security';
 
 export interface StartOptions {
   only?: ServiceName[];

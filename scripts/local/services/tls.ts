@@ -59,16 +59,15 @@ function cached(dir: string, now: Date): Stamp | undefined {
 }
 
 /**
- * The local CA and broker certificate in `dir` (default <baseDir>/tls), generated when missing, of an older layout,
- * or within 30 days of expiry. Safe to call from parallel processes. A second call with another `dir` makes an
- * independent CA (the integration tests use one as "a CA the broker's certificate does not chain to").
+ * The local CA and broker certificate in <baseDir>/tls, generated when missing, of an older layout, or within 30 days
+ * of expiry. Safe to call from parallel processes.
  */
-export async function ensureLocalTls(baseDir: string, opts: { dir?: string; log?: (line: string) => void; now?: Date } = {}): Promise<TlsMaterial> {
-  const dir = opts.dir ?? tlsDir(baseDir);
-  const now = opts.now ?? new Date();
+export async function ensureLocalTls(baseDir: string, opts: { log?: (line: string) => void } = {}): Promise<TlsMaterial> {
+  const dir = tlsDir(baseDir);
+  const now = new Date();
   const hit = cached(dir, now);
   if (hit) return material(dir, hit.notAfter);
-  return withLock(path.join(baseDir, 'locks', `tls-${crypto.createHash('sha1').update(dir).digest('hex').slice(0, 8)}`), opts.log ?? (() => undefined), async () => {
+  return withLock(path.join(baseDir, 'locks', 'tls'), opts.log ?? (() => undefined), async () => {
     const again = cached(dir, now);
     if (again) return material(dir, again.notAfter);
     opts.log?.(`creating a local certificate authority and broker certificate in ${dir} (first use only)`);
@@ -114,7 +113,8 @@ async function runKeytool(what: string, args: string[], logFile: string, cwd: st
   try {
     await runLogged(what, 'keytool', args, logFile, cwd);
   } catch (error) {
-    const missing = error instanceof LocalServicesError && /could not run 'keytool'/.test(error.message);
+    // runLogged wraps the spawn error: ENOENT is keytool missing from PATH.
+    const missing = (error as { cause?: NodeJS.ErrnoException }).cause?.code === 'ENOENT';
     throw new LocalServicesError(
       missing ? 'MISSING_TOOL' : 'START_FAILED',
       missing
