@@ -36,14 +36,14 @@ export interface TargetOverrides {
 }
 
 export function registryTarget(config: EnvironmentConfig, overrides: TargetOverrides = {}): RegistryTarget {
-  const server = config.mlflow.server;
-  const configured = server.type === 'sagemaker' ? server.trackingServerArn : server.trackingUri;
-  const trackingUri = overrides.trackingUri ?? configured;
+  // SigV4 for SageMaker managed MLflow; for a self-hosted server MLflow's client variables, else the environment's
+  // credentials secret; an override only with MLflow's client variables (shared by every operator script).
+  const { trackingUri, auth } = environmentMlflowAuth(config, { trackingUriOverride: overrides.trackingUri });
   return {
     env: config.name,
     trackingUri,
     overridden: overrides.trackingUri !== undefined,
-    auth: authFor(config, overrides.trackingUri),
+    auth,
     region: config.account.region,
     ...(overrides.awsProfile ? { awsProfile: overrides.awsProfile } : {}),
     modelName: config.mlflow.modelName,
@@ -52,15 +52,6 @@ export function registryTarget(config: EnvironmentConfig, overrides: TargetOverr
     qualityGate: { metric: config.qualityGate.metric, threshold: config.qualityGate.threshold },
     recordsUri: platformNames(config).promotionRecordsUri,
   };
-}
-
-/**
- * How requests to this side's server are authenticated: SigV4 for SageMaker managed MLflow; for a self-hosted
- * server MLflow's client variables, else the environment's credentials secret; an override only with MLflow's
- * client variables (scripts/cli/mlflow-auth.ts, shared by every operator script).
- */
-function authFor(config: EnvironmentConfig, trackingUriOverride: string | undefined): MlflowAuth {
-  return environmentMlflowAuth(config, { trackingUriOverride }).auth;
 }
 
 /** Two sides are one registry when they reach the same server: then an alias can move, nothing is copied. */

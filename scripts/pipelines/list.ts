@@ -36,9 +36,13 @@ export function listCommand(
     argv,
     async (raw, out) => {
       const options = validateOptions(listSchema, raw);
+      // Both pipelines of an environment are in its one region: one client serves them (for --env local, making one
+      // reads the environment and looks for the running emulator).
+      let client: ReturnType<SageMakerClientFactory> | undefined;
       for (const kind of options.pipeline ? [options.pipeline] : pipelineKinds) {
         const target = await deps.resolveTarget(options.env, kind);
-        const runs = await listPipelineRuns(deps.clientFor({ region: target.region, env: options.env }), target.pipelineName, options.max);
+        client ??= deps.clientFor({ region: target.region, env: options.env });
+        const runs = await listPipelineRuns(client, target.pipelineName, options.max);
         for (const line of formatRuns(target.pipelineName, runs)) out.out(line);
       }
       return ExitCode.ok;

@@ -6,6 +6,7 @@
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { checkCaCertificates, readCaCertificates } from '../../apps/scorer/src/config';
+import { parseS3Uri } from '../../apps/scorer/src/input/s3-files';
 import type { KafkaAuth } from '../../apps/scorer/src/config/schema';
 import { saslOptions, tlsOptions } from '../../apps/scorer/src/publish';
 import { EnvironmentConfig } from '../../environments';
@@ -40,8 +41,8 @@ async function environmentCa(config: EnvironmentConfig, choices: ConnectionChoic
   if (choices.caFile !== undefined) return readCaCertificates(choices.caFile, '--ca-file');
   const uri = config.kafka.caCertificateUri;
   if (uri === undefined) return undefined;
-  const [bucket, ...key] = uri.slice('s3://'.length).split('/');
-  const object = await s3().send(new GetObjectCommand({ Bucket: bucket, Key: key.join('/') }));
+  const { bucket, prefix: key } = parseS3Uri(uri);
+  const object = await s3().send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   return checkCaCertificates(await object.Body!.transformToString('utf8'), `kafka.caCertificateUri ${uri}`);
 }
 
