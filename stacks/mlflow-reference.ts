@@ -5,6 +5,7 @@
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../environments';
 import type { PolicyStatement } from './iam/policy-document';
+import { secretReadStatements } from './iam/secret-permissions';
 
 // The MLflow REST operations the trainer uses (log runs and models, register, move aliases), as
 // sagemaker-mlflow IAM actions.
@@ -123,16 +124,7 @@ function mlflowAccess(mlflow: EnvironmentConfig['mlflow'], access: MlflowAccess)
   ];
   if (mlflow.server.type === 'self-hosted' && mlflow.server.credentialsSecretArn) {
     const { credentialsSecretArn, credentialsSecretKmsKeyArn } = mlflow.server;
-    statements.push({ Sid: 'ReadMlflowCredentials', Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], Resource: credentialsSecretArn });
-    if (credentialsSecretKmsKeyArn) {
-      statements.push({
-        // GetSecretValue decrypts with the secret's key on the caller's behalf: only through Secrets Manager.
-        Sid: 'DecryptMlflowCredentials',
-        Action: ['kms:Decrypt'],
-        Resource: credentialsSecretKmsKeyArn,
-        Condition: { StringEquals: { 'kms:ViaService': `secretsmanager.${credentialsSecretArn.split(':')[3]}.amazonaws.com` } },
-      });
-    }
+    statements.push(...secretReadStatements('Mlflow', credentialsSecretArn, credentialsSecretKmsKeyArn || undefined));
   }
   if (mlflow.server.type === 'sagemaker') {
     const arn = mlflow.server.trackingServerArn;

@@ -3,6 +3,7 @@
 // and the brokers' CA object when it is configured (kafka.caCertificateUri).
 import type { EnvironmentConfig } from '../../environments';
 import type { PolicyStatement } from './policy-document';
+import { secretReadStatements } from './secret-permissions';
 import { scorerTopics } from '../../environments/lib/kafka-topics';
 
 export function kafkaStatements(kafka: EnvironmentConfig['kafka']): PolicyStatement[] {
@@ -22,19 +23,7 @@ function caStatements(uri: string | undefined): PolicyStatement[] {
 function credentialStatements(kafka: EnvironmentConfig['kafka']): PolicyStatement[] {
   const auth = kafka.auth;
   if (auth.type === 'none') return [];
-  if (auth.type === 'sasl-scram') {
-    const secretRegion = auth.secretArn.split(':')[3];
-    return [
-      { Sid: 'ReadKafkaCredentials', Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], Resource: auth.secretArn },
-      {
-        // GetSecretValue decrypts with the secret's key on the caller's behalf: only through Secrets Manager.
-        Sid: 'DecryptKafkaCredentials',
-        Action: ['kms:Decrypt'],
-        Resource: auth.secretKmsKeyArn,
-        Condition: { StringEquals: { 'kms:ViaService': `secretsmanager.${secretRegion}.amazonaws.com` } },
-      },
-    ];
-  }
+  if (auth.type === 'sasl-scram') return secretReadStatements('Kafka', auth.secretArn, auth.secretKmsKeyArn);
   // arn:aws:kafka:<region>:<account>:cluster/<name>/<uuid> → topic/… and transactional-id/… of the same cluster.
   const [base, clusterPath] = auth.clusterArn.split(':cluster/') as [string, string];
   return [
