@@ -1,4 +1,4 @@
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -8,6 +8,7 @@ import { jsonLogger } from './log';
 import { MlflowClient } from './mlflow/client';
 import { saslOptions } from './publish/kafka-auth';
 import { fenceTransactionalIds, prepareTopics } from './publish/topics';
+import { newS3Client } from './input/s3-files';
 import { RunKafka, executeRun } from './run/execute-run';
 import { ThreadPipeline } from './run/thread-pipeline';
 import { STOP_BACKSTOP_MS, STOP_EXIT_CODES, StopSignal } from './run/stop';
@@ -49,7 +50,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
   }
   const aws = { region: config.aws.region, endpoint: config.aws.endpointUrl };
   let s3: S3Client | undefined;
-  const getS3 = () => (s3 ??= new S3Client({ ...aws, forcePathStyle: config.aws.endpointUrl !== undefined }));
+  const getS3 = () => (s3 ??= newS3Client(config.aws));
   const mlflow = new MlflowClient({
     trackingUri: config.mlflow.trackingUri,
     auth: config.mlflow.auth,

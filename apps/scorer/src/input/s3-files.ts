@@ -7,6 +7,16 @@ import { InputFile, InputFileDescription, InputListing } from './types';
 // Loaded when used: every pipeline thread would otherwise pay the AWS SDK's memory, also for local input.
 const sdk = () => import('@aws-sdk/client-s3');
 
+/**
+ * The scorer's S3 client (model artifacts in the main thread, input in the pipeline threads): path-style addressing
+ * when an endpoint (an emulator) is configured. The SDK is loaded here, when a client is first needed.
+ */
+export function newS3Client(aws: { region: string | undefined; endpointUrl: string | undefined }): S3Client {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { S3Client: Client } = require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3');
+  return new Client({ region: aws.region, endpoint: aws.endpointUrl, forcePathStyle: aws.endpointUrl !== undefined });
+}
+
 export function parseS3Uri(uri: string): { bucket: string; prefix: string } {
   const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
   if (!match) throw new InputError(uri, 'not an s3://bucket/prefix URI');

@@ -5,6 +5,7 @@ import type { DeadLetterMessage } from '../contract';
 import { ScorerError, describeError } from '../errors';
 import { DecodePermit } from '../input/decode-permit';
 import { openInputFile } from '../input/read-files';
+import { newS3Client } from '../input/s3-files';
 import type { Logger } from '../log';
 import { OnnxModel } from '../model/onnx-model';
 import { saslOptions } from '../publish/kafka-auth';
@@ -39,12 +40,6 @@ const rejectedRows = {
 
 let pipeline: LocalPipeline | undefined;
 
-function newS3Client(): S3Client {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { S3Client: Client } = require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3');
-  return new Client({ ...aws, forcePathStyle: aws.endpoint !== undefined });
-}
-
 async function create(): Promise<LocalPipeline> {
   // The AWS SDK is loaded only when needed (SCRAM secret, S3 input): each pipeline thread would pay its memory.
   const { SecretsManagerClient } = config.kafka.auth.kind.startsWith('scram') ? await import('@aws-sdk/client-secrets-manager') : { SecretsManagerClient: undefined };
@@ -60,7 +55,7 @@ async function create(): Promise<LocalPipeline> {
     records: { run: data.run, shards: config.shards, topic: config.kafka.topic, deadLetterTopic: config.kafka.dlqTopic, runsTopic: config.kafka.runsTopic },
     batchSize: config.batchSize,
     now: () => new Date(),
-    openFile: (file) => openInputFile(file, () => (s3 ??= newS3Client())),
+    openFile: (file) => openInputFile(file, () => (s3 ??= newS3Client(config.aws))),
     decodePermit: new DecodePermit(data.decodePermit),
     onProgress: (progress) => post({ kind: 'progress', progress }),
   });
